@@ -1,0 +1,36 @@
+//! Generates the typed client from the vendored `openapi.json` at compile time.
+//!
+//! The whole pipeline lives in `ionworks-codegen`; this script only reads the
+//! spec, calls it and writes `OUT_DIR/api.rs` (plus the converted 3.0
+//! document, `OUT_DIR/openapi-3.0.json`, for debugging).
+
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo:rerun-if-changed=openapi.json");
+    println!("cargo:rerun-if-changed=build.rs");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let spec = match std::fs::read("openapi.json") {
+        Ok(spec) => spec,
+        Err(e) => fail(&format!("cannot read openapi.json: {e}")),
+    };
+    let generated = match ionworks_codegen::generate(&spec, &ionworks_codegen::Options::default()) {
+        Ok(generated) => generated,
+        Err(e) => fail(&format!("openapi.json: {e}")),
+    };
+    let converted = serde_json::to_string_pretty(&generated.converted).unwrap_or_default();
+    write(&out_dir.join("openapi-3.0.json"), converted.as_bytes());
+    write(&out_dir.join("api.rs"), generated.code.as_bytes());
+}
+
+fn write(path: &std::path::Path, bytes: &[u8]) {
+    if let Err(e) = std::fs::write(path, bytes) {
+        fail(&format!("cannot write {}: {e}", path.display()));
+    }
+}
+
+/// A short, readable build error instead of a panic backtrace.
+fn fail(message: &str) -> ! {
+    println!("cargo::error={message}");
+    std::process::exit(1);
+}

@@ -1,0 +1,1136 @@
+//! Faithful down-conversion of an OpenAPI 3.1 (JSON Schema 2020-12) document
+//! to the OpenAPI 3.0.3 dialect that `openapiv3` and progenitor read, plus the
+//! normalisations that keep progenitor 0.15 / typify 0.8 from panicking or
+//! silently generating wrong types.
+//!
+//! Everything works on `serde_json::Value` so that every rewrite knows the
+//! JSON pointer of what it touches; typed parsing happens afterwards.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{CodegenError, Report, join};
+
+/// A documented bound on one property of a request type, enforced before a
+/// request is sent (typify 0.8 does not enforce numeric bounds at all; see
+/// `typify-impl/src/convert.rs::convert_integer`, "we could construct a type
+/// that itself enforces the various bounds").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Constraint {
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+}
+
+/// A constraint attached to `component.property`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FieldConstraint {
+    pub component: String,
+    pub property: String,
+    pub constraint: Constraint,
+}
+
+pub(crate) struct Converted {
+    pub doc: Value,
+    pub constraints: Vec<FieldConstraint>,
+}
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// JSON Schema 2020-12 keywords with no OpenAPI 3.0 counterpart; they only
+/// ever narrow validation, so dropping them keeps every valid value valid.
+const DROPPED_KEYWORDS: [&str; 19] = [
+    "$schema",
+    "$id",
+    "$comment",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$defs",
+    "definitions",
+    "patternProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "propertyNames",
+    "dependentRequired",
+    "dependentSchemas",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "contentSchema",
+];
+
+/// Validation keywords that typify turns into types that reject data
+/// (constrained newtypes, narrower integers). They are removed from the
+/// converted document; request-side bounds are enforced by generated checks.
+const CONSTRAINT_KEYWORDS: [&str; 12] = [
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+];
+
+type Result<T> = std::result::Result<T, CodegenError>;
+
+/// Convert `doc` in place-order and return the 3.0 document.
+pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> {
+    let root = doc
+        .as_object_mut()
+        .ok_or_else(|| CodegenError::new("", "document", "expected a JSON object at the root"))?;
+    check_version(root)?;
+    root.insert("openapi".into(), json!("3.0.3"));
+    for key in ["webhooks", "jsonSchemaDialect"] {
+        if root.remove(key).is_some() {
+            report.note(&join("", key), "dropped: not part of OpenAPI 3.0");
+        }
+    }
+    if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
+        info.remove("summary");
+        if let Some(license) = info.get_mut("license").and_then(Value::as_object_mut) {
+            license.remove("identifier");
+        }
+    } else {
+        return Err(CodegenError::new(
+            "/info",
+            "info",
+            "missing or not an object (required by OpenAPI)",
+        ));
+    }
+    root.entry("paths").or_insert_with(|| json!({}));
+
+    let mut cx = Cx { report };
+    // Components first: operations may inline their parameters/bodies/responses.
+    if let Some(components) = root.get_mut("components") {
+        let components = components.as_object_mut().ok_or_else(|| {
+            CodegenError::new("/components", "components", "expected an object")
+        })?;
+        components.remove("pathItems");
+        if let Some(schemas) = components.get_mut("schemas") {
+            let schemas = as_object(schemas, "/components/schemas", "schemas")?;
+            for (name, schema) in schemas.iter_mut() {
+                let ptr = join("/components/schemas", name);
+                cx.schema(schema, &ptr, true)?;
+            }
+        }
+        for kind in ["parameters", "headers", "responses", "requestBodies"] {
+            if let Some(section) = components.get_mut(kind) {
+                let base = join("/components", kind);
+                let section = as_object(section, &base, kind)?;
+                for (name, item) in section.iter_mut() {
+                    let ptr = join(&base, name);
+                    match kind {
+                        "parameters" | "headers" => cx.parameter_schemas(item, &ptr)?,
+                        "responses" => cx.response_schemas(item, &ptr)?,
+                        _ => cx.content_schemas(item, &ptr)?,
+                    }
+                }
+            }
+        }
+    }
+    let components = root.get("components").cloned().unwrap_or_else(|| json!({}));
+
+    let paths = as_object(root.get_mut("paths").expect("inserted above"), "/paths", "paths")?;
+    for (path, item) in paths.iter_mut() {
+        let item_ptr = join("/paths", path);
+        cx.path_item(path, item, &item_ptr, &components)?;
+    }
+
+    let mut converted = Converted {
+        doc,
+        constraints: Vec::new(),
+    };
+    split_recursive_nullable_roots(&mut converted.doc, cx.report);
+    lenient_and_constraints(&mut converted);
+    Ok(converted)
+}
+
+fn check_version(root: &Map<String, Value>) -> Result<()> {
+    match root.get("openapi") {
+        Some(Value::String(v)) if v.starts_with("3.0.") || v.starts_with("3.1.") => Ok(()),
+        Some(Value::String(v)) => Err(CodegenError::new(
+            "/openapi",
+            "openapi version",
+            format!("unsupported version {v:?}; expected 3.0.x or 3.1.x"),
+        )),
+        Some(_) => Err(CodegenError::new(
+            "/openapi",
+            "openapi version",
+            "expected a version string such as \"3.1.0\"",
+        )),
+        None if root.contains_key("swagger") => Err(CodegenError::new(
+            "/swagger",
+            "openapi version",
+            "Swagger 2.0 documents are not supported; expected OpenAPI 3.0.x or 3.1.x",
+        )),
+        None => Err(CodegenError::new(
+            "/openapi",
+            "openapi version",
+            "missing `openapi` field: not an OpenAPI 3.x document",
+        )),
+    }
+}
+
+fn as_object<'a>(v: &'a mut Value, ptr: &str, what: &str) -> Result<&'a mut Map<String, Value>> {
+    v.as_object_mut()
+        .ok_or_else(|| CodegenError::new(ptr, what, "expected a JSON object"))
+}
+
+fn as_array<'a>(v: &'a mut Value, ptr: &str, what: &str) -> Result<&'a mut Vec<Value>> {
+    v.as_array_mut()
+        .ok_or_else(|| CodegenError::new(ptr, what, "expected a JSON array"))
+}
+
+/// Resolve a local `$ref` such as `#/components/parameters/Limit`.
+fn resolve<'a>(components: &'a Value, reference: &str) -> Option<&'a Value> {
+    let rest = reference.strip_prefix("#/components")?;
+    components.pointer(rest)
+}
+
+/// FastAPI's `{"type": "null"}` (or its already-converted form).
+fn is_null_schema(v: &Value) -> bool {
+    let Some(o) = v.as_object() else {
+        return false;
+    };
+    let structural = o
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "title" | "description" | "nullable"))
+        .count();
+    match (o.get("type"), o.get("enum")) {
+        (Some(Value::String(t)), None) => t == "null" && structural == 1,
+        (None, Some(Value::Array(e))) => e.len() == 1 && e[0].is_null() && structural == 1,
+        _ => false,
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+struct Cx<'r> {
+    report: &'r mut Report,
+}
+
+impl Cx<'_> {
+    fn path_item(&mut self, path: &str, item: &mut Value, ptr: &str, components: &Value) -> Result<()> {
+        let item = as_object(item, ptr, "path item")?;
+        if item.contains_key("$ref") {
+            return Err(CodegenError::new(
+                ptr,
+                "path item $ref",
+                "path items defined by reference are not supported; inline the path item",
+            ));
+        }
+        // Path-level parameters apply to every operation; progenitor reads them,
+        // but merging keeps every operation-level rewrite in one place.
+        let shared = item.remove("parameters");
+        for method in HTTP_METHODS {
+            let Some(op) = item.get_mut(method) else {
+                continue;
+            };
+            let op_ptr = join(ptr, method);
+            if let Some(shared) = &shared {
+                let op_obj = as_object(op, &op_ptr, "operation")?;
+                let params = op_obj.entry("parameters").or_insert_with(|| json!([]));
+                let params = as_array(params, &join(&op_ptr, "parameters"), "parameters")?;
+                for p in shared.as_array().into_iter().flatten() {
+                    let key = |v: &Value| (v.get("name").cloned(), v.get("in").cloned());
+                    if !params.iter().any(|q| key(q) == key(p)) {
+                        params.push(p.clone());
+                    }
+                }
+            }
+            self.operation(path, method, op, &op_ptr, components)?;
+        }
+        Ok(())
+    }
+
+    fn operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        op: &mut Value,
+        ptr: &str,
+        components: &Value,
+    ) -> Result<()> {
+        let op = as_object(op, ptr, "operation")?;
+        if !matches!(op.get("operationId"), Some(Value::String(s)) if !s.is_empty()) {
+            let synthesized = format!("{method}{}", fastapi_path_suffix(path));
+            self.report.note(
+                ptr,
+                format!("no operationId; named `{synthesized}` from method and path"),
+            );
+            op.insert("operationId".into(), json!(synthesized));
+        }
+        if let Some(Value::Array(tags)) = op.get_mut("tags") {
+            let mut seen = BTreeSet::new();
+            tags.retain(|t| seen.insert(t.to_string()));
+        }
+        op.remove("callbacks");
+
+        // Parameters.
+        let mut declared_path_params = BTreeSet::new();
+        if let Some(params) = op.get_mut("parameters") {
+            let params_ptr = join(ptr, "parameters");
+            let params = as_array(params, &params_ptr, "parameters")?;
+            let mut kept = Vec::with_capacity(params.len());
+            for (i, mut p) in params.drain(..).enumerate() {
+                let p_ptr = join(&params_ptr, &i.to_string());
+                if let Some(Value::String(r)) = p.get("$ref") {
+                    p = resolve(components, r).cloned().ok_or_else(|| {
+                        CodegenError::new(&p_ptr, "parameter $ref", format!("unresolved reference {r}"))
+                    })?;
+                }
+                let location = p.get("in").and_then(Value::as_str).unwrap_or_default().to_string();
+                let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                match location.as_str() {
+                    "cookie" => {
+                        self.report.note(
+                            &p_ptr,
+                            format!("cookie parameter `{name}` dropped: cookies belong to the HTTP client"),
+                        );
+                        continue;
+                    }
+                    "path" => {
+                        declared_path_params.insert(name.clone());
+                    }
+                    "query" | "header" => {}
+                    other => {
+                        return Err(CodegenError::new(
+                            &p_ptr,
+                            "parameter",
+                            format!("unknown parameter location {other:?}"),
+                        ));
+                    }
+                }
+                self.parameter(&mut p, &p_ptr, &location)?;
+                kept.push(p);
+            }
+            *params = kept;
+        }
+        // A path template variable nobody declared makes progenitor panic
+        // (`method.rs`: "{} missing from path"); declare it as a string.
+        for var in path_variables(path) {
+            if !declared_path_params.contains(&var) {
+                self.report.note(
+                    ptr,
+                    format!("path parameter `{var}` used in the path but not declared; added as a string"),
+                );
+                let params = op.entry("parameters").or_insert_with(|| json!([]));
+                if let Some(params) = params.as_array_mut() {
+                    params.push(json!({"name": var, "in": "path", "required": true, "schema": {"type": "string"}}));
+                }
+            }
+        }
+
+        // Request body.
+        if let Some(body) = op.get_mut("requestBody") {
+            let body_ptr = join(ptr, "requestBody");
+            if let Some(Value::String(r)) = body.get("$ref") {
+                *body = resolve(components, r).cloned().ok_or_else(|| {
+                    CodegenError::new(&body_ptr, "requestBody $ref", format!("unresolved reference {r}"))
+                })?;
+            }
+            if let Some(reason) = self.request_body(body, &body_ptr)? {
+                self.report.skip(ptr, reason);
+                op.insert("x-ionworks-skip".into(), json!(true));
+                return Ok(());
+            }
+        }
+
+        // Responses.
+        let responses_ptr = join(ptr, "responses");
+        let responses = op
+            .entry("responses")
+            .or_insert_with(|| json!({"default": {"description": ""}}));
+        let responses = as_object(responses, &responses_ptr, "responses")?;
+        for (status, response) in responses.iter_mut() {
+            let r_ptr = join(&responses_ptr, status);
+            if let Some(Value::String(r)) = response.get("$ref") {
+                *response = resolve(components, r).cloned().ok_or_else(|| {
+                    CodegenError::new(&r_ptr, "response $ref", format!("unresolved reference {r}"))
+                })?;
+            }
+            self.response_schemas(response, &r_ptr)?;
+        }
+        self.normalise_response_sides(responses, &responses_ptr);
+        Ok(())
+    }
+
+    fn parameter(&mut self, p: &mut Value, ptr: &str, location: &str) -> Result<()> {
+        let p = as_object(p, ptr, "parameter")?;
+        if !p.contains_key("schema") {
+            // `content`-style parameters: progenitor needs a schema.
+            let schema = p
+                .remove("content")
+                .and_then(|c| c.as_object().and_then(|c| c.values().next().cloned()))
+                .and_then(|m| m.get("schema").cloned())
+                .unwrap_or_else(|| json!({"type": "string"}));
+            p.insert("schema".into(), schema);
+        }
+        let schema_ptr = join(ptr, "schema");
+        let schema = p.get_mut("schema").expect("inserted above");
+        self.schema(schema, &schema_ptr, false)?;
+        if let Some(s) = schema.as_object_mut() {
+            // An absent optional parameter already means "null": a nullable
+            // parameter schema would make progenitor emit `Option<Option<T>>`
+            // (and header parameters fail to compile without `Display`).
+            s.remove("nullable");
+            if location == "header" && s.get("type") == Some(&json!("array")) {
+                self.report.note(
+                    ptr,
+                    "array header parameter sent as one comma-separated string",
+                );
+                *s = Map::from_iter([("type".to_string(), json!("string"))]);
+            }
+            if location == "header" && s.contains_key("oneOf") {
+                self.report.note(ptr, "union-typed header parameter sent as a string");
+                *s = Map::from_iter([("type".to_string(), json!("string"))]);
+            }
+        }
+        Ok(())
+    }
+
+    fn parameter_schemas(&mut self, p: &mut Value, ptr: &str) -> Result<()> {
+        if let Some(schema) = p.get_mut("schema") {
+            self.schema(schema, &join(ptr, "schema"), false)?;
+        }
+        Ok(())
+    }
+
+    fn response_schemas(&mut self, response: &mut Value, ptr: &str) -> Result<()> {
+        if let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) {
+            for (name, h) in headers.iter_mut() {
+                self.parameter_schemas(h, &join(&join(ptr, "headers"), name))?;
+            }
+        }
+        self.content_schemas(response, ptr)
+    }
+
+    /// Convert the schema of every media type under `holder.content`.
+    fn content_schemas(&mut self, holder: &mut Value, ptr: &str) -> Result<()> {
+        let Some(content) = holder.get_mut("content") else {
+            return Ok(());
+        };
+        let content_ptr = join(ptr, "content");
+        let content = as_object(content, &content_ptr, "content")?;
+        for (media, mt) in content.iter_mut() {
+            let mt_ptr = join(&content_ptr, media);
+            let mt = as_object(mt, &mt_ptr, "media type")?;
+            // progenitor: `todo!("media type encoding, no schema")`.
+            let schema = mt.entry("schema").or_insert_with(|| json!({}));
+            self.schema(schema, &join(&mt_ptr, "schema"), false)?;
+            // progenitor: `assert!(mt.encoding.is_empty())` / `todo!("media type encoding not empty")`.
+            mt.remove("encoding");
+            if let Some(examples) = mt.remove("examples") {
+                if !mt.contains_key("example") {
+                    if let Some(first) = examples
+                        .as_object()
+                        .and_then(|e| e.values().next())
+                        .and_then(|e| e.get("value"))
+                    {
+                        mt.insert("example".into(), first.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pick the one body media type progenitor can send. Returns the reason
+    /// when the operation cannot be generated at all.
+    fn request_body(&mut self, body: &mut Value, ptr: &str) -> Result<Option<String>> {
+        self.content_schemas(body, ptr)?;
+        let content_ptr = join(ptr, "content");
+        let Some(content) = body.get_mut("content") else {
+            return Ok(None);
+        };
+        let content = as_object(content, &content_ptr, "content")?;
+        let base = |m: &str| m.split(';').next().unwrap_or(m).trim().to_ascii_lowercase();
+        let supported = |m: &str| {
+            matches!(
+                base(m).as_str(),
+                "application/json" | "application/x-www-form-urlencoded" | "application/octet-stream" | "text/plain"
+            )
+        };
+        let preferred = ["application/json", "application/x-www-form-urlencoded", "application/octet-stream", "text/plain"];
+        let chosen = preferred
+            .iter()
+            .find_map(|p| content.keys().find(|k| base(k) == *p).cloned())
+            .or_else(|| content.keys().find(|k| base(k).ends_with("+json")).cloned());
+        let Some(chosen) = chosen else {
+            let kinds: Vec<_> = content.keys().cloned().collect();
+            return Ok(Some(if kinds.is_empty() {
+                "request body declares no media type".to_string()
+            } else {
+                format!(
+                    "request body media type {} is not supported by progenitor (no multipart or custom body support)",
+                    kinds.join(", ")
+                )
+            }));
+        };
+        if content.len() > 1 {
+            let dropped: Vec<_> = content.keys().filter(|k| **k != chosen).cloned().collect();
+            self.report.note(
+                &content_ptr,
+                format!("request body sent as {chosen}; alternative media types {} dropped", dropped.join(", ")),
+            );
+            content.retain(|k, _| *k == chosen);
+        }
+        if !supported(&chosen) {
+            // `application/vnd.x+json`: send as JSON.
+            let mt = content.remove(&chosen).expect("present");
+            content.insert("application/json".into(), mt);
+        }
+        if base(&chosen) == "application/octet-stream" {
+            // progenitor insists on `{type: string, format: binary}` for raw bodies.
+            if let Some(mt) = content.values_mut().next() {
+                mt["schema"] = json!({"type": "string", "format": "binary"});
+            }
+        }
+        Ok(None)
+    }
+
+    /// progenitor allows one response *kind* per side (success / error):
+    /// `method.rs`: `assert!(response_types.len() <= 1)`. Keep JSON where a
+    /// side has it, merge several JSON schemas into one `oneOf`, and give
+    /// content-less responses next to raw ones an octet-stream body (lossless).
+    fn normalise_response_sides(&mut self, responses: &mut Map<String, Value>, ptr: &str) {
+        // 3.0 status keys are strings; lower-case `2xx` is accepted by openapiv3 as-is.
+        let has_explicit = responses.keys().any(|k| k != "default");
+        if has_explicit && responses.contains_key("default") {
+            // `default` counts as success *and* error in progenitor.
+            responses.remove("default");
+            self.report.note(
+                &join(ptr, "default"),
+                "`default` response dropped next to explicit statuses; it surfaces as an unexpected-response error",
+            );
+        }
+        let is_success = |k: &str| k.starts_with('2') || k == "101" || k == "default";
+        for success in [true, false] {
+            let keys: Vec<String> = responses
+                .keys()
+                .filter(|k| is_success(k) == success)
+                .cloned()
+                .collect();
+            let json_media = |r: &Value| -> Option<String> {
+                r.get("content")?.as_object()?.keys().find(|m| {
+                    *m == "application/json" || m.starts_with("application/json;")
+                }).cloned()
+            };
+            let with_json: Vec<&String> = keys.iter().filter(|k| json_media(&responses[*k]).is_some()).collect();
+            if !with_json.is_empty() {
+                // Distinct schemas among the JSON responses.
+                let mut schemas: Vec<Value> = Vec::new();
+                for k in &with_json {
+                    let r = &responses[*k];
+                    let media = json_media(r).expect("filtered");
+                    let s = r["content"][&media].get("schema").cloned().unwrap_or_else(|| json!({}));
+                    if !schemas.contains(&s) {
+                        schemas.push(s);
+                    }
+                }
+                let merged = if schemas.len() > 1 {
+                    self.report.note(
+                        ptr,
+                        format!(
+                            "{} responses {} have different JSON bodies; merged into one untagged union",
+                            if success { "success" } else { "error" },
+                            with_json.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                    Some(json!({"oneOf": schemas}))
+                } else {
+                    None
+                };
+                let with_json: Vec<String> = with_json.into_iter().cloned().collect();
+                for k in &keys {
+                    let r = responses.get_mut(k).expect("listed");
+                    if with_json.contains(k) {
+                        let media = json_media(r).expect("filtered");
+                        let content = r["content"].as_object_mut().expect("checked");
+                        let mut mt = content.remove(&media).expect("present");
+                        if let Some(m) = &merged {
+                            mt["schema"] = m.clone();
+                        }
+                        content.clear();
+                        content.insert("application/json".into(), mt);
+                    } else {
+                        self.report.note(
+                            &join(ptr, k),
+                            "non-JSON response dropped next to JSON ones on the same side; it surfaces as an unexpected-response error",
+                        );
+                        responses.remove(k);
+                    }
+                }
+            } else {
+                let any_raw = keys.iter().any(|k| {
+                    responses[k].get("content").and_then(Value::as_object).is_some_and(|c| !c.is_empty())
+                });
+                if any_raw {
+                    for k in &keys {
+                        let r = responses.get_mut(k).expect("listed");
+                        let empty = r.get("content").and_then(Value::as_object).is_none_or(|c| c.is_empty());
+                        if empty {
+                            r["content"] = json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}});
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Convert one schema (and everything below it) to the 3.0 dialect.
+    fn schema(&mut self, v: &mut Value, ptr: &str, component_root: bool) -> Result<()> {
+        match v {
+            Value::Bool(true) => {
+                *v = json!({});
+                return Ok(());
+            }
+            Value::Bool(false) => {
+                *v = json!({"not": {}});
+                return Ok(());
+            }
+            Value::Object(_) => {}
+            _ => return Err(CodegenError::new(ptr, "schema", "expected an object or a boolean")),
+        }
+        let o = v.as_object_mut().expect("matched");
+        for k in DROPPED_KEYWORDS {
+            o.remove(k);
+        }
+        o.remove("minContains");
+        o.remove("maxContains");
+
+        // Children first.
+        if let Some(props) = o.get_mut("properties") {
+            let pptr = join(ptr, "properties");
+            let props = as_object(props, &pptr, "properties")?;
+            for (name, p) in props.iter_mut() {
+                self.schema(p, &join(&pptr, name), false)?;
+            }
+        }
+        for key in ["items", "not"] {
+            if let Some(child) = o.get_mut(key) {
+                if child.is_array() {
+                    // Draft-4 tuple form: same treatment as `prefixItems`.
+                    let tuple = child.take();
+                    o.insert("prefixItems".into(), tuple);
+                    o.remove(key);
+                    continue;
+                }
+                self.schema(child, &join(ptr, key), false)?;
+            }
+        }
+        if let Some(ap) = o.get_mut("additionalProperties") {
+            if ap.is_object() {
+                self.schema(ap, &join(ptr, "additionalProperties"), false)?;
+            } else if !ap.is_boolean() {
+                return Err(CodegenError::new(
+                    join(ptr, "additionalProperties"),
+                    "additionalProperties",
+                    "expected a schema or a boolean",
+                ));
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
+            if let Some(list) = o.get_mut(key) {
+                let lptr = join(ptr, key);
+                let list = as_array(list, &lptr, key)?;
+                for (i, s) in list.iter_mut().enumerate() {
+                    self.schema(s, &join(&lptr, &i.to_string()), false)?;
+                }
+            }
+        }
+
+        // `const` → single-value `enum` (keeps discriminated unions decodable).
+        if let Some(c) = o.remove("const") {
+            o.entry("enum").or_insert_with(|| json!([c]));
+        }
+        // `examples` (array) → `example`.
+        if let Some(examples) = o.remove("examples") {
+            if let Some(first) = examples.as_array().and_then(|e| e.first()) {
+                o.entry("example").or_insert_with(|| first.clone());
+            }
+        }
+        // Numeric exclusive bounds → 3.0 boolean form.
+        for (ex, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+            if let Some(n) = o.get(ex).filter(|n| n.is_number()).cloned() {
+                o.insert(bound.into(), n);
+                o.insert(ex.into(), json!(true));
+            }
+        }
+        // contentMediaType / contentEncoding → binary / byte strings.
+        let encoding = o.remove("contentEncoding");
+        let media = o.remove("contentMediaType");
+        if encoding.is_some() || media.is_some() {
+            let base64 = encoding.as_ref().and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+            o.insert("type".into(), json!("string"));
+            o.insert("format".into(), json!(if base64 { "byte" } else { "binary" }));
+        }
+        // `type: [T, "null"]` and multi-type arrays.
+        if let Some(Value::Array(types)) = o.get("type").cloned() {
+            let nullable = types.iter().any(|t| t == "null");
+            let rest: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
+            o.remove("type");
+            match rest.len() {
+                0 => {
+                    o.insert("enum".into(), json!([null]));
+                }
+                1 => {
+                    o.insert("type".into(), rest[0].clone());
+                }
+                _ => {
+                    let branches: Vec<Value> = rest.iter().map(|t| json!({"type": t})).collect();
+                    o.insert("oneOf".into(), json!(branches));
+                }
+            }
+            if nullable && !rest.is_empty() {
+                o.insert("nullable".into(), json!(true));
+            }
+        }
+        // `prefixItems` tuples: 3.0 has no positional items.
+        if let Some(Value::Array(prefix)) = o.remove("prefixItems") {
+            let mut distinct: Vec<Value> = Vec::new();
+            for p in prefix.iter() {
+                if !distinct.contains(p) {
+                    distinct.push(p.clone());
+                }
+            }
+            let items = match distinct.len() {
+                0 => json!({}),
+                1 => distinct.remove(0),
+                _ => json!({"oneOf": distinct}),
+            };
+            if !o.contains_key("items") || o.get("items") == Some(&json!(false)) {
+                o.insert("items".into(), items);
+            }
+            o.insert("type".into(), json!("array"));
+            self.report.note(ptr, "tuple (`prefixItems`) generated as a list of its item types");
+        }
+        // Nullable unions: `anyOf`/`oneOf` with a null branch.
+        for key in ["anyOf", "oneOf"] {
+            let Some(Value::Array(branches)) = o.get(key).cloned() else {
+                continue;
+            };
+            let nullable = branches.iter().any(is_null_schema);
+            let rest: Vec<Value> = branches.into_iter().filter(|b| !is_null_schema(b)).collect();
+            o.remove(key);
+            match rest.len() {
+                0 => {
+                    o.insert("enum".into(), json!([null]));
+                }
+                1 => {
+                    let branch = rest.into_iter().next().expect("one");
+                    merge_single_branch(o, branch);
+                }
+                // typify makes a struct of flattened optional fields out of an
+                // `anyOf` with several branches (and panics on it as a path
+                // parameter); an untagged `oneOf` is the faithful reading.
+                _ => {
+                    o.insert("oneOf".into(), Value::Array(rest));
+                }
+            }
+            if nullable && !o.get("enum").is_some_and(|e| e == &json!([null])) {
+                o.insert("nullable".into(), json!(true));
+            }
+        }
+        // `{type: "null"}` → `{enum: [null]}` (typify: `invalid type: null` panic otherwise).
+        if o.get("type") == Some(&json!("null")) {
+            o.remove("type");
+            o.insert("enum".into(), json!([null]));
+        }
+        self.enum_values(o, ptr);
+        // `$ref` with siblings: 3.0 ignores siblings of `$ref`.
+        if o.contains_key("$ref") && o.len() > 1 {
+            let keep_meaning = o.contains_key("nullable") || o.contains_key("default");
+            let reference = o.remove("$ref").expect("present");
+            if keep_meaning {
+                o.insert("allOf".into(), json!([{"$ref": reference}]));
+            } else {
+                // Only annotations (description, title, examples…): the reference alone carries the type.
+                o.clear();
+                o.insert("$ref".into(), reference);
+            }
+        }
+        if let Some(d) = o.get("discriminator") {
+            if d.get("propertyName").and_then(Value::as_str).is_none() {
+                o.remove("discriminator");
+                self.report.note(ptr, "discriminator without propertyName dropped");
+            }
+        }
+        // pydantic titles every property; typify names inline types after the
+        // title and silently merges same-named types (typify `add_type_with_name`).
+        if !component_root {
+            o.remove("title");
+        }
+        check_default(o, ptr, self.report);
+        Ok(())
+    }
+
+    /// Enum values: strip `null` into `nullable`, split untyped mixed enums
+    /// (typify: "multiple implied types for an un-typed enum" panic).
+    fn enum_values(&mut self, o: &mut Map<String, Value>, ptr: &str) {
+        let Some(Value::Array(values)) = o.get("enum").cloned() else {
+            if o.get("enum").is_some() {
+                o.remove("enum");
+            }
+            return;
+        };
+        if values.is_empty() {
+            o.remove("enum");
+            return;
+        }
+        if values.len() == 1 && values[0].is_null() {
+            return;
+        }
+        let has_null = values.iter().any(Value::is_null);
+        let non_null: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
+        if non_null.iter().any(|v| v.is_object() || v.is_array()) {
+            o.remove("enum");
+            self.report.note(ptr, "enum of objects or arrays generated as its base type");
+            return;
+        }
+        let mut groups: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
+        for v in non_null {
+            let t = match json_type(&v) {
+                "integer" if o.get("type") == Some(&json!("number")) => "number",
+                t => t,
+            };
+            groups.entry(t).or_default().push(v);
+        }
+        if has_null {
+            o.insert("nullable".into(), json!(true));
+        }
+        if groups.len() == 1 {
+            let (t, vals) = groups.into_iter().next().expect("one");
+            o.insert("enum".into(), Value::Array(vals));
+            o.entry("type").or_insert_with(|| json!(t));
+        } else {
+            o.remove("enum");
+            o.remove("type");
+            let branches: Vec<Value> = groups
+                .into_iter()
+                .map(|(t, vals)| json!({"type": t, "enum": vals}))
+                .collect();
+            o.insert("oneOf".into(), Value::Array(branches));
+        }
+    }
+}
+
+/// Fold the single non-null branch of a nullable union into its parent.
+fn merge_single_branch(parent: &mut Map<String, Value>, branch: Value) {
+    let Value::Object(mut b) = branch else {
+        return;
+    };
+    if let Some(reference) = b.remove("$ref") {
+        // `{$ref, nullable}` silently loses nullability in openapiv3; `allOf` keeps it.
+        parent.insert("allOf".into(), json!([{"$ref": reference}]));
+        return;
+    }
+    for (k, v) in b {
+        match parent.get(&k) {
+            Some(_) if matches!(k.as_str(), "title" | "description" | "default" | "example") => {}
+            _ => {
+                parent.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Drop a `default` that contradicts the schema's own type (typify panics
+/// with "default value could not be rendered").
+fn check_default(o: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
+    let Some(default) = o.get("default") else {
+        return;
+    };
+    let nullable = o.get("nullable") == Some(&json!(true));
+    let ok = match (o.get("type").and_then(Value::as_str), default) {
+        (_, Value::Null) => nullable || o.get("enum").is_some_and(|e| e == &json!([null])),
+        (Some("integer"), d) => d.is_i64() || d.is_u64(),
+        (Some("number"), d) => d.is_number(),
+        (Some("string"), d) => d.is_string(),
+        (Some("boolean"), d) => d.is_boolean(),
+        (Some("array"), d) => d.is_array(),
+        (Some("object"), d) => d.is_object(),
+        _ => true,
+    } && o
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_none_or(|e| e.contains(default) || default.is_null());
+    if !ok {
+        o.remove("default");
+        report.note(ptr, "default value contradicting the schema's type dropped");
+    }
+}
+
+/// `{job_id}` variables of a path template.
+fn path_variables(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        out.push(rest[start + 1..start + end].to_string());
+        rest = &rest[start + end + 1..];
+    }
+    out
+}
+
+/// The part FastAPI appends to a route's name to build its default
+/// operationId: `re.sub(r"\W", "_", path)` (see `fastapi.utils.generate_unique_id`).
+pub(crate) fn fastapi_path_suffix(path: &str) -> String {
+    path.chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .collect()
+}
+
+/// Every `#/components/schemas/X` referenced anywhere below `v`.
+fn refs_in(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(r)) = o.get("$ref") {
+                if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                    out.insert(name.replace("~1", "/").replace("~0", "~"));
+                }
+            }
+            o.values().for_each(|c| refs_in(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| refs_in(c, out)),
+        _ => {}
+    }
+}
+
+fn closure(graph: &BTreeMap<String, BTreeSet<String>>, roots: BTreeSet<String>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<String> = roots.into_iter().collect();
+    while let Some(n) = stack.pop() {
+        if seen.insert(n.clone()) {
+            if let Some(next) = graph.get(&n) {
+                stack.extend(next.iter().cloned());
+            }
+        }
+    }
+    seen
+}
+
+fn schema_graph(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let mut graph = BTreeMap::new();
+    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+        for (name, s) in schemas {
+            let mut refs = BTreeSet::new();
+            refs_in(s, &mut refs);
+            graph.insert(name.clone(), refs);
+        }
+    }
+    graph
+}
+
+/// A component whose root is nullable *and* recursive makes typify emit
+/// duplicate, infinitely sized definitions. Move the body to `{Name}Value`
+/// and make the component a nullable reference to it.
+fn split_recursive_nullable_roots(doc: &mut Value, report: &mut Report) {
+    let graph = schema_graph(doc);
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let s = &schemas[&name];
+        let nullable = s.get("nullable") == Some(&json!(true)) && s.get("allOf").is_none();
+        if !nullable {
+            continue;
+        }
+        let reach = closure(&graph, graph.get(&name).cloned().unwrap_or_default());
+        if !reach.contains(&name) {
+            continue;
+        }
+        let mut body_name = format!("{name}Value");
+        while schemas.contains_key(&body_name) {
+            body_name.push('_');
+        }
+        let mut body = schemas.remove(&name).expect("listed");
+        let title = body.as_object_mut().and_then(|b| {
+            b.remove("nullable");
+            b.remove("title")
+        });
+        let description = body.get("description").cloned();
+        let mut wrapper = json!({"allOf": [{"$ref": format!("#/components/schemas/{body_name}")}], "nullable": true});
+        if let Some(t) = title {
+            wrapper["title"] = t;
+        }
+        if let Some(d) = description {
+            wrapper["description"] = d;
+        }
+        schemas.insert(name.clone(), wrapper);
+        schemas.insert(body_name.clone(), body);
+        report.note(
+            &join("/components/schemas", &name),
+            format!("nullable recursive schema split into `{body_name}` and a nullable reference to it"),
+        );
+    }
+}
+
+/// Make response schemas lenient and record request-side bounds.
+///
+/// * Constraint keywords are removed everywhere, so typify never generates a
+///   type that rejects a value (a `maxLength` URL in a response, a narrower
+///   integer). Bounds on request types are kept as [`FieldConstraint`]s and
+///   checked by generated code before a request is sent.
+/// * In schemas a response can reach, `additionalProperties: false` (typify:
+///   `deny_unknown_fields`) and string formats other than `date-time`
+///   (decoded leniently by the generated code) are dropped too.
+fn lenient_and_constraints(c: &mut Converted) {
+    let graph = schema_graph(&c.doc);
+    let mut request_roots = BTreeSet::new();
+    let mut response_roots = BTreeSet::new();
+    if let Some(paths) = c.doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values() {
+            for method in HTTP_METHODS {
+                let Some(op) = item.get(method) else { continue };
+                if let Some(p) = op.get("parameters") {
+                    refs_in(p, &mut request_roots);
+                }
+                if let Some(b) = op.get("requestBody") {
+                    refs_in(b, &mut request_roots);
+                }
+                if let Some(r) = op.get("responses") {
+                    refs_in(r, &mut response_roots);
+                }
+            }
+        }
+    }
+    let request = closure(&graph, request_roots);
+    let response = closure(&graph, response_roots);
+
+    if let Some(schemas) = c.doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for (name, s) in schemas.iter_mut() {
+            if request.contains(name) {
+                collect_constraints(name, s, &mut c.constraints);
+            }
+            strip(s, response.contains(name));
+        }
+    }
+    if let Some(paths) = c.doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for method in HTTP_METHODS {
+                let Some(op) = item.get_mut(method) else { continue };
+                if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                    for p in params {
+                        if let Some(s) = p.get_mut("schema") {
+                            strip(s, false);
+                        }
+                    }
+                }
+                if let Some(b) = op.get_mut("requestBody") {
+                    strip_content(b, false);
+                }
+                if let Some(rs) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    for r in rs.values_mut() {
+                        strip_content(r, true);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn strip_content(holder: &mut Value, lenient: bool) {
+    if let Some(content) = holder.get_mut("content").and_then(Value::as_object_mut) {
+        for mt in content.values_mut() {
+            if let Some(s) = mt.get_mut("schema") {
+                strip(s, lenient);
+            }
+        }
+    }
+}
+
+fn strip(v: &mut Value, lenient: bool) {
+    match v {
+        Value::Object(o) => {
+            for k in CONSTRAINT_KEYWORDS {
+                o.remove(k);
+            }
+            // The boolean 3.0 forms are meaningless without their bound.
+            o.remove("exclusiveMinimum");
+            o.remove("exclusiveMaximum");
+            if lenient {
+                if o.get("additionalProperties") == Some(&json!(false)) {
+                    o.remove("additionalProperties");
+                }
+                let is_string = o.get("type") == Some(&json!("string"));
+                let keep = matches!(o.get("format").and_then(Value::as_str), Some("date-time" | "binary"));
+                if is_string && !keep {
+                    o.remove("format");
+                }
+            }
+            for (k, child) in o.iter_mut() {
+                if !matches!(k.as_str(), "enum" | "default" | "example" | "discriminator") {
+                    strip(child, lenient);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|c| strip(c, lenient)),
+        _ => {}
+    }
+}
+
+fn collect_constraints(component: &str, s: &Value, out: &mut Vec<FieldConstraint>) {
+    let Some(props) = s.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (property, p) in props {
+        let ty = p.get("type").and_then(Value::as_str);
+        let plain = p.get("enum").is_none() && p.get("oneOf").is_none() && p.get("allOf").is_none();
+        let format_ok = p.get("format").and_then(Value::as_str).is_none_or(|f| {
+            !matches!(f, "date-time" | "date" | "time" | "uuid" | "ip" | "ipv4" | "ipv6" | "byte" | "binary")
+        });
+        if !plain {
+            continue;
+        }
+        let num = |k: &str| p.get(k).and_then(Value::as_f64);
+        let mut c = Constraint::default();
+        match ty {
+            Some("integer" | "number") => {
+                c.minimum = num("minimum");
+                c.maximum = num("maximum");
+                c.exclusive_minimum = p.get("exclusiveMinimum") == Some(&json!(true));
+                c.exclusive_maximum = p.get("exclusiveMaximum") == Some(&json!(true));
+            }
+            Some("string") if format_ok => {
+                c.min_length = p.get("minLength").and_then(Value::as_u64);
+                c.max_length = p.get("maxLength").and_then(Value::as_u64);
+            }
+            _ => continue,
+        }
+        if c != Constraint::default() {
+            out.push(FieldConstraint {
+                component: component.to_string(),
+                property: property.clone(),
+                constraint: c,
+            });
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Code generation for the `ionworks` SDK.
+//!
+//! One entry point, [`generate`], turns an OpenAPI 3.0 or 3.1 document into the
+//! Rust source of a typed async client:
+//!
+//! 1. **parse** the JSON;
+//! 2. **down-convert** OpenAPI 3.1 / JSON Schema 2020-12 to OpenAPI 3.0.3
+//!    (nullable unions, `type` arrays, `const`, exclusive bounds, …) and
+//!    normalise the shapes that make progenitor or typify panic;
+//! 3. **name** operations without FastAPI's `_{path}_{method}` suffix;
+//! 4. **generate** with progenitor (builder interface), contained so that no
+//!    panic escapes, and
+//! 5. **rewrite** the result: open enums, lenient date-times, request-side
+//!    bound checks; then pretty-print with prettyplease.
+//!
+//! `build.rs`, `cargo xtask` and the tests all call [`generate`]: there is one
+//! code path from a spec to code.
+//!
+//! ```
+//! let spec = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+//!   "paths": {"/jobs/{job_id}": {"get": {"operationId": "get_job_jobs__job_id__get",
+//!     "parameters": [{"name": "job_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+//!     "responses": {"200": {"description": "ok", "content": {"application/json":
+//!       {"schema": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}}}}}}}"#;
+//! let out = ionworks_codegen::generate(spec, &Default::default()).unwrap();
+//! assert!(out.code.contains("pub fn get_job(&self)"));
+//! assert_eq!(out.report.operations[0].0, "get_job");
+//! ```
+
+mod canonical;
+mod convert;
+mod error;
+mod names;
+mod rewrite;
+
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+
+use serde_json::Value;
+
+pub use canonical::canonical_json;
+pub use error::{CodegenError, Note, Report};
+pub use names::short_operation_id;
+
+/// Options for [`generate`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Also emit `httpmock` extensions (progenitor's `Generator::httpmock`)
+    /// as a `mock` module, for crates that depend on `httpmock`.
+    pub httpmock: bool,
+}
+
+impl Options {
+    /// Enable or disable the `mock` module.
+    pub fn httpmock(mut self, on: bool) -> Self {
+        self.httpmock = on;
+        self
+    }
+}
+
+/// The result of [`generate`].
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// Formatted Rust source: the client, `types` and `builder` modules.
+    pub code: String,
+    /// The OpenAPI 3.0.3 document that was handed to progenitor (for debugging).
+    pub converted: Value,
+    /// What was generated and what had to be left out.
+    pub report: Report,
+}
+
+/// Generate the client for the OpenAPI 3.0/3.1 JSON document in `spec`.
+///
+/// Never panics: every failure, including a panic inside progenitor or typify,
+/// comes back as a [`CodegenError`] naming a JSON pointer into `spec`.
+pub fn generate(spec: &[u8], options: &Options) -> Result<Generated, CodegenError> {
+    let doc: Value = serde_json::from_slice(spec).map_err(|e| {
+        CodegenError::new(
+            "",
+            "JSON",
+            format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+        )
+    })?;
+    contained("", || generate_value(doc, options))?
+}
+
+fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenError> {
+    let mut report = Report::default();
+    let converted = convert::convert(doc, &mut report)?;
+    let mut doc = converted.doc;
+    remove_skipped(&mut doc);
+    names::shorten(&mut doc, &mut report);
+
+    let spec = parse_openapi(&doc)?;
+    let tokens = run_progenitor(&spec, &doc, options)?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+        CodegenError::new("", "generated code", format!("progenitor produced unparsable code: {e}"))
+    })?;
+    let (file, types) = rewrite::rewrite(file, &converted.constraints, &mut report);
+    report.types = types;
+    for (path, item) in &spec.paths.paths {
+        if let Some(item) = item.as_item() {
+            for (method, op) in item.iter() {
+                let id = op.operation_id.clone().unwrap_or_default();
+                report.operations.push((heck::ToSnakeCase::to_snake_case(id.as_str()), method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    report.operations.sort();
+    report.notes.sort();
+    report.skipped.sort();
+    Ok(Generated {
+        code: prettyplease::unparse(&file),
+        converted: doc,
+        report,
+    })
+}
+
+/// Operations the converter could not represent (recorded in the report).
+fn remove_skipped(doc: &mut Value) {
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            if let Some(item) = item.as_object_mut() {
+                item.retain(|_, op| op.get("x-ionworks-skip").is_none());
+            }
+        }
+        paths.retain(|_, item| {
+            item.as_object()
+                .is_some_and(|i| i.keys().any(|k| !matches!(k.as_str(), "summary" | "description" | "servers")))
+        });
+    }
+}
+
+fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI, CodegenError> {
+    serde_path_to_error::deserialize(doc).map_err(|e| {
+        let pointer: String = e
+            .path()
+            .iter()
+            .filter_map(|seg| match seg {
+                serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
+                serde_path_to_error::Segment::Map { key } => Some(error::join("", key)),
+                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        CodegenError::new(pointer, "OpenAPI structure", e.into_inner().to_string())
+    })
+}
+
+fn settings() -> progenitor::GenerationSettings {
+    let mut settings = progenitor::GenerationSettings::default();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged);
+    settings
+}
+
+fn run_progenitor(
+    spec: &openapiv3::OpenAPI,
+    doc: &Value,
+    options: &Options,
+) -> Result<proc_macro2::TokenStream, CodegenError> {
+    let attempt = |spec: &openapiv3::OpenAPI| {
+        contained("", || {
+            let mut generator = progenitor::Generator::new(&settings());
+            let mut tokens = generator.generate_tokens(spec).map_err(|e| e.to_string())?;
+            if options.httpmock {
+                let mock = generator.httpmock(spec, "super").map_err(|e| e.to_string())?;
+                tokens.extend(quote::quote! {
+                    /// Typed `httpmock` helpers for every operation.
+                    pub mod mock { #mock }
+                });
+            }
+            Ok::<_, String>(tokens)
+        })
+        .map_err(|e| e.message)?
+    };
+    match attempt(spec) {
+        Ok(tokens) => Ok(tokens),
+        Err(message) => Err(locate(spec, doc, &message, attempt)),
+    }
+}
+
+/// progenitor reports errors (and panics) without a location: find the first
+/// operation that fails on its own to name a JSON pointer.
+fn locate(
+    spec: &openapiv3::OpenAPI,
+    doc: &Value,
+    message: &str,
+    attempt: impl Fn(&openapiv3::OpenAPI) -> Result<proc_macro2::TokenStream, String>,
+) -> CodegenError {
+    let mut empty = spec.clone();
+    empty.paths.paths.clear();
+    if let Err(m) = attempt(&empty) {
+        return CodegenError::new("/components/schemas", "schemas", m);
+    }
+    for (path, item) in &spec.paths.paths {
+        let Some(item) = item.as_item() else { continue };
+        for (method, _) in item.iter() {
+            let mut one = empty.clone();
+            let mut only = item.clone();
+            for m in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+                if m != method {
+                    match m {
+                        "get" => only.get = None,
+                        "put" => only.put = None,
+                        "post" => only.post = None,
+                        "delete" => only.delete = None,
+                        "options" => only.options = None,
+                        "head" => only.head = None,
+                        "patch" => only.patch = None,
+                        _ => only.trace = None,
+                    }
+                }
+            }
+            one.paths.paths.insert(path.clone(), openapiv3::ReferenceOr::Item(only));
+            if let Err(m) = attempt(&one) {
+                let _ = doc;
+                return CodegenError::new(error::join(&error::join("/paths", path), method), "operation", m);
+            }
+        }
+    }
+    CodegenError::new("", "document", message.to_string())
+}
+
+thread_local! {
+    static QUIET: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Run `f`, turning a panic into a [`CodegenError`]. Panics inside are not
+/// printed (the panic hook is wrapped once to stay quiet on this thread only).
+fn contained<T>(pointer: &str, f: impl FnOnce() -> T) -> Result<T, CodegenError> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.with(Cell::get) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(q.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(q.get() - 1));
+    result.map_err(|payload| {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let first = text.lines().next().unwrap_or_default();
+        CodegenError::new(pointer, "generator panic", format!("progenitor/typify panicked: {first}"))
+    })
+}

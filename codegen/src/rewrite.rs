@@ -1,0 +1,456 @@
+//! Post-processing of progenitor's output (as a `syn` tree):
+//!
+//! * **open enums**: typify 0.8 emits closed string enums (`unknown variant`
+//!   on any new server value). Every string enum with two or more values gets
+//!   a catch-all `Unknown(String)` variant and hand-rolled serde impls that
+//!   round-trip unknown values. Single-value enums (from `const`) stay closed:
+//!   they are tags that untagged unions rely on to pick a variant.
+//! * **lenient date-times**: typify decodes `format: date-time` with chrono's
+//!   strict RFC 3339 parser; fields get a `deserialize_with` that also reads
+//!   timestamps without an offset (as UTC).
+//! * **request bounds**: the builder → type conversion of request types checks
+//!   documented numeric ranges and string lengths, so an invalid request fails
+//!   in `send()` before anything reaches the network.
+
+use std::collections::BTreeMap;
+
+use heck::ToPascalCase;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Expr, Fields, Ident, Item, ItemEnum, ItemMod, LitStr};
+
+use crate::convert::FieldConstraint;
+use crate::error::Report;
+
+pub(crate) fn rewrite(
+    mut file: syn::File,
+    constraints: &[FieldConstraint],
+    report: &mut Report,
+) -> (syn::File, usize) {
+    let Some(types) = file.items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "types" => Some(m),
+        _ => None,
+    }) else {
+        return (file, 0);
+    };
+    let Some((_, items)) = types.content.as_mut() else {
+        return (file, 0);
+    };
+    open_enums(items);
+    lenient_datetimes(items);
+    request_bounds(items, constraints, report);
+    items.push(syn::parse2(support()).expect("support module is valid Rust"));
+    let count = items
+        .iter()
+        .filter(|i| matches!(i, Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)))
+            || matches!(i, Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_))))
+        .count();
+    (file, count)
+}
+
+fn impl_target(item: &Item) -> Option<(String, String)> {
+    let Item::Impl(imp) = item else { return None };
+    let syn::Type::Path(self_ty) = imp.self_ty.as_ref() else {
+        return None;
+    };
+    let target = self_ty.path.segments.last()?.ident.to_string();
+    let trait_ = imp.trait_.as_ref()?.0.segments.iter().map(|s| quote!(#s).to_string()).collect::<Vec<_>>().join("::");
+    Some((trait_.replace(' ', ""), target))
+}
+
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: LitStr = meta.value()?.parse()?;
+                found = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
+        let text = a.meta.to_token_stream_string();
+        text.contains(name)
+    })
+}
+
+trait MetaText {
+    fn to_token_stream_string(&self) -> String;
+}
+
+impl MetaText for syn::Meta {
+    fn to_token_stream_string(&self) -> String {
+        quote!(#self).to_string()
+    }
+}
+
+fn open_enums(items: &mut Vec<Item>) {
+    let from_str: Vec<String> = items
+        .iter()
+        .filter_map(impl_target)
+        .filter(|(t, _)| t.ends_with("str::FromStr"))
+        .map(|(_, target)| target)
+        .collect();
+    let candidates: Vec<String> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Enum(e)
+                if e.variants.len() >= 2
+                    && e.variants.iter().all(|v| matches!(v.fields, Fields::Unit))
+                    && derives(&e.attrs, "Deserialize")
+                    && from_str.contains(&e.ident.to_string()) =>
+            {
+                Some(e.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    // typify's Display/FromStr/TryFrom impls assume a closed set; they are replaced.
+    items.retain(|i| match impl_target(i) {
+        Some((t, target)) if candidates.contains(&target) => !(t.ends_with("fmt::Display")
+            || t.ends_with("str::FromStr")
+            || t.contains("TryFrom<&str>")
+            || t.contains("TryFrom<&::std::string::String>")
+            || t.contains("TryFrom<::std::string::String>")),
+        _ => true,
+    });
+    let mut out = Vec::with_capacity(items.len() + candidates.len());
+    for item in items.drain(..) {
+        match item {
+            Item::Enum(e) if candidates.contains(&e.ident.to_string()) => out.extend(open_enum(e)),
+            other => out.push(other),
+        }
+    }
+    *items = out;
+}
+
+fn open_enum(mut e: ItemEnum) -> Vec<Item> {
+    let name = e.ident.clone();
+    let mut known: Vec<(Ident, String)> = Vec::new();
+    for v in e.variants.iter_mut() {
+        let wire = serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
+        v.attrs.retain(|a| !a.path().is_ident("serde"));
+        known.push((v.ident.clone(), wire));
+    }
+    let catch_all = ["Unknown", "UnknownValue", "Unrecognized"]
+        .iter()
+        .map(|n| Ident::new(n, Span::call_site()))
+        .find(|n| !known.iter().any(|(k, _)| k == n))
+        .unwrap_or_else(|| format_ident!("UnknownValue_"));
+    e.attrs.retain(|a| !a.path().is_ident("derive") && !a.path().is_ident("serde"));
+    e.attrs.push(syn::parse_quote!(#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]));
+    e.variants.push(syn::parse_quote! {
+        /// A value this version of the SDK does not know yet, kept verbatim so
+        /// that it serializes back unchanged.
+        #catch_all(::std::string::String)
+    });
+    let idents: Vec<&Ident> = known.iter().map(|(i, _)| i).collect();
+    let wires: Vec<&String> = known.iter().map(|(_, w)| w).collect();
+    let rest: TokenStream = quote! {
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#idents => #wires,)*
+                    Self::#catch_all(value) => value.as_str(),
+                }
+            }
+            /// `true` for a value this version of the SDK does not know.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::#catch_all(_))
+            }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#wires => Self::#idents,)*
+                    other => Self::#catch_all(other.to_string()),
+                }
+            }
+        }
+        impl ::std::convert::From<&::std::string::String> for #name {
+            fn from(value: &::std::string::String) -> Self {
+                Self::from(value.as_str())
+            }
+        }
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                match value.as_str() {
+                    #(#wires => Self::#idents,)*
+                    _ => Self::#catch_all(value),
+                }
+            }
+        }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                <::std::string::String as ::serde::Deserialize>::deserialize(deserializer).map(Self::from)
+            }
+        }
+    };
+    let file: syn::File = syn::parse2(rest).expect("open enum impls are valid Rust");
+    std::iter::once(Item::Enum(e)).chain(file.items).collect()
+}
+
+const DATETIME: &str = "::chrono::DateTime<::chrono::offset::Utc>";
+
+fn lenient_datetimes(items: &mut [Item]) {
+    for item in items.iter_mut() {
+        let Item::Struct(s) = item else { continue };
+        let Fields::Named(fields) = &mut s.fields else {
+            continue;
+        };
+        for f in fields.named.iter_mut() {
+            let ty = &f.ty;
+            let text = quote!(#ty).to_string().replace(' ', "");
+            if text == DATETIME {
+                f.attrs.push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime")]));
+            } else if text == format!("::std::option::Option<{DATETIME}>") {
+                f.attrs.push(syn::parse_quote!(#[serde(default, deserialize_with = "__support::datetime_opt")]));
+            }
+        }
+    }
+}
+
+/// typify's name for a component (`typify-impl/src/util.rs::sanitize`, Pascal case).
+fn type_name(component: &str) -> String {
+    let cleaned: String = component
+        .replace('\'', "")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .collect();
+    cleaned.to_pascal_case()
+}
+
+const CHECKABLE: [&str; 12] = [
+    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "::std::string::String", "String",
+];
+
+fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &mut Report) {
+    if constraints.is_empty() {
+        return;
+    }
+    // struct name -> wire property -> (field ident, checkable?)
+    let mut fields: BTreeMap<String, BTreeMap<String, (Ident, bool)>> = BTreeMap::new();
+    for item in items.iter() {
+        let Item::Struct(s) = item else { continue };
+        let Fields::Named(named) = &s.fields else { continue };
+        let entry = fields.entry(s.ident.to_string()).or_default();
+        for f in &named.named {
+            let ident = f.ident.clone().expect("named field");
+            let wire = serde_rename(&f.attrs).unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+            let ty = &f.ty;
+            let text = quote!(#ty).to_string().replace(' ', "");
+            let inner = text
+                .strip_prefix("::std::option::Option<")
+                .and_then(|t| t.strip_suffix('>'))
+                .unwrap_or(&text);
+            entry.insert(wire, (ident, CHECKABLE.contains(&inner)));
+        }
+    }
+    // (struct, field ident) -> bounds expression
+    let mut checks: BTreeMap<(String, String), TokenStream> = BTreeMap::new();
+    for fc in constraints {
+        let struct_name = type_name(&fc.component);
+        match fields.get(&struct_name).and_then(|f| f.get(&fc.property)) {
+            Some((ident, true)) => {
+                let c = &fc.constraint;
+                let label = format!("{}.{}", fc.component, fc.property);
+                let opt_f = |v: Option<f64>| match v {
+                    Some(v) => quote!(Some(#v)),
+                    None => quote!(None),
+                };
+                let opt_u = |v: Option<u64>| match v {
+                    Some(v) => quote!(Some(#v)),
+                    None => quote!(None),
+                };
+                let (min, max, emin, emax) = (opt_f(c.minimum), opt_f(c.maximum), c.exclusive_minimum, c.exclusive_maximum);
+                let (minl, maxl) = (opt_u(c.min_length), opt_u(c.max_length));
+                checks.insert(
+                    (struct_name.clone(), ident.to_string()),
+                    quote! {
+                        &super::__support::Bounds {
+                            field: #label,
+                            minimum: #min,
+                            maximum: #max,
+                            exclusive_minimum: #emin,
+                            exclusive_maximum: #emax,
+                            min_length: #minl,
+                            max_length: #maxl,
+                        }
+                    },
+                );
+            }
+            _ => report.note(
+                &format!("/components/schemas/{}/properties/{}", fc.component, fc.property),
+                "documented bound not enforced on requests (no matching scalar field)",
+            ),
+        }
+    }
+    let Some(builder) = items.iter_mut().find_map(|i| match i {
+        Item::Mod(m) if m.ident == "builder" => Some(m),
+        _ => None,
+    }) else {
+        return;
+    };
+    apply_checks(builder, &checks);
+}
+
+fn apply_checks(builder: &mut ItemMod, checks: &BTreeMap<(String, String), TokenStream>) {
+    let Some((_, items)) = builder.content.as_mut() else { return };
+    for item in items.iter_mut() {
+        let Some((trait_, target)) = impl_target(item) else { continue };
+        if !trait_.contains("TryFrom<") {
+            continue;
+        }
+        let Item::Impl(imp) = item else { continue };
+        for it in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = it else { continue };
+            let Some(syn::Stmt::Expr(Expr::Call(call), _)) = f.block.stmts.last_mut() else {
+                continue;
+            };
+            let Some(Expr::Struct(st)) = call.args.first_mut() else { continue };
+            for fv in st.fields.iter_mut() {
+                let syn::Member::Named(ident) = &fv.member else { continue };
+                if let Some(bounds) = checks.get(&(target.clone(), ident.to_string())) {
+                    let expr = &fv.expr;
+                    fv.expr = syn::parse_quote!(super::__support::check(#expr, #bounds)?);
+                }
+            }
+        }
+    }
+}
+
+/// Helpers the rewritten code calls; emitted once into `types`.
+fn support() -> TokenStream {
+    quote! {
+        /// Helpers used by the generated types (not part of the public API).
+        #[doc(hidden)]
+        pub mod __support {
+            /// Parse an RFC 3339 timestamp; one without an offset is read as UTC.
+            pub fn parse_datetime(text: &str) -> ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>> {
+                let text = text.trim();
+                if let Ok(t) = ::chrono::DateTime::parse_from_rfc3339(text) {
+                    return Some(t.with_timezone(&::chrono::offset::Utc));
+                }
+                if let Ok(t) = ::chrono::DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z") {
+                    return Some(t.with_timezone(&::chrono::offset::Utc));
+                }
+                for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+                    if let Ok(t) = ::chrono::NaiveDateTime::parse_from_str(text, format) {
+                        return Some(t.and_utc());
+                    }
+                }
+                ::chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| d.and_time(::chrono::NaiveTime::MIN).and_utc())
+            }
+
+            pub fn datetime<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, D::Error> {
+                let text = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                parse_datetime(&text).ok_or_else(|| {
+                    <D::Error as ::serde::de::Error>::custom(format!("invalid date-time {text:?}"))
+                })
+            }
+
+            pub fn datetime_opt<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>, D::Error> {
+                match <::std::option::Option<::std::string::String> as ::serde::Deserialize>::deserialize(deserializer)? {
+                    None => Ok(None),
+                    Some(text) => parse_datetime(&text).map(Some).ok_or_else(|| {
+                        <D::Error as ::serde::de::Error>::custom(format!("invalid date-time {text:?}"))
+                    }),
+                }
+            }
+
+            /// A documented bound of one request field.
+            pub struct Bounds {
+                pub field: &'static str,
+                pub minimum: ::std::option::Option<f64>,
+                pub maximum: ::std::option::Option<f64>,
+                pub exclusive_minimum: bool,
+                pub exclusive_maximum: bool,
+                pub min_length: ::std::option::Option<u64>,
+                pub max_length: ::std::option::Option<u64>,
+            }
+
+            pub trait Check {
+                fn violation(&self, bounds: &Bounds) -> ::std::option::Option<::std::string::String>;
+            }
+
+            macro_rules! numeric {
+                ($($t:ty),*) => {$(
+                    impl Check for $t {
+                        #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
+                        fn violation(&self, b: &Bounds) -> ::std::option::Option<::std::string::String> {
+                            let v = *self as f64;
+                            if let Some(min) = b.minimum {
+                                if v < min || (b.exclusive_minimum && v == min) {
+                                    let rel = if b.exclusive_minimum { "greater than" } else { "at least" };
+                                    return Some(format!("{} must be {rel} {min}, got {self}", b.field));
+                                }
+                            }
+                            if let Some(max) = b.maximum {
+                                if v > max || (b.exclusive_maximum && v == max) {
+                                    let rel = if b.exclusive_maximum { "less than" } else { "at most" };
+                                    return Some(format!("{} must be {rel} {max}, got {self}", b.field));
+                                }
+                            }
+                            None
+                        }
+                    }
+                )*};
+            }
+            numeric!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+            impl Check for ::std::string::String {
+                fn violation(&self, b: &Bounds) -> ::std::option::Option<::std::string::String> {
+                    let n = self.chars().count() as u64;
+                    match (b.min_length, b.max_length) {
+                        (Some(min), _) if n < min => Some(format!("{} must be at least {min} characters long, got {n}", b.field)),
+                        (_, Some(max)) if n > max => Some(format!("{} must be at most {max} characters long, got {n}", b.field)),
+                        _ => None,
+                    }
+                }
+            }
+
+            impl<T: Check> Check for ::std::option::Option<T> {
+                fn violation(&self, b: &Bounds) -> ::std::option::Option<::std::string::String> {
+                    self.as_ref().and_then(|v| v.violation(b))
+                }
+            }
+
+            pub fn check<T: Check>(value: T, bounds: &Bounds) -> ::std::result::Result<T, super::error::ConversionError> {
+                match value.violation(bounds) {
+                    Some(message) => Err(message.into()),
+                    None => Ok(value),
+                }
+            }
+        }
+    }
+}
