@@ -3,6 +3,7 @@
 #[allow(
     missing_docs,
     unused_imports,
+    irrefutable_let_patterns,
     clippy::all,
     clippy::pedantic,
     rustdoc::all

@@ -76,22 +76,50 @@ pub struct Generated {
 /// Never panics: every failure, including a panic inside progenitor or typify,
 /// comes back as a [`CodegenError`] naming a JSON pointer into `spec`.
 pub fn generate(spec: &[u8], options: &Options) -> Result<Generated, CodegenError> {
-    let doc: Value = serde_json::from_slice(spec).map_err(|e| {
+    let doc = parse_json(spec)?;
+    contained("", || generate_value(doc, options))?
+}
+
+/// The converted OpenAPI 3.0.3 document for `spec`: steps 1–3 of the
+/// pipeline (parse, down-convert and normalise, name), without progenitor.
+///
+/// ```
+/// let doc = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
+///   "components": {"schemas": {"N": {"anyOf": [{"type": "integer"}, {"type": "null"}]}}}}"#;
+/// let (converted, _report) = ionworks_codegen::convert(doc).unwrap();
+/// assert_eq!(converted["openapi"], "3.0.3");
+/// assert_eq!(converted["components"]["schemas"]["N"]["nullable"], true);
+/// ```
+pub fn convert(spec: &[u8]) -> Result<(Value, Report), CodegenError> {
+    let doc = parse_json(spec)?;
+    contained("", || {
+        let mut report = Report::default();
+        let converted = convert_value(doc, &mut report)?;
+        Ok((converted.doc, report))
+    })?
+}
+
+fn parse_json(spec: &[u8]) -> Result<Value, CodegenError> {
+    serde_json::from_slice(spec).map_err(|e| {
         CodegenError::new(
             "",
             "JSON",
             format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
         )
-    })?;
-    contained("", || generate_value(doc, options))?
+    })
+}
+
+fn convert_value(doc: Value, report: &mut Report) -> Result<convert::Converted, CodegenError> {
+    let mut converted = convert::convert(doc, report)?;
+    remove_skipped(&mut converted.doc);
+    names::shorten(&mut converted.doc, report);
+    Ok(converted)
 }
 
 fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenError> {
     let mut report = Report::default();
-    let converted = convert::convert(doc, &mut report)?;
-    let mut doc = converted.doc;
-    remove_skipped(&mut doc);
-    names::shorten(&mut doc, &mut report);
+    let converted = convert_value(doc, &mut report)?;
+    let doc = converted.doc;
 
     let spec = parse_openapi(&doc)?;
     let tokens = run_progenitor(&spec, &doc, options)?;

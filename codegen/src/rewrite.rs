@@ -228,7 +228,18 @@ fn lenient_datetimes(items: &mut [Item]) {
             if text == DATETIME {
                 f.attrs.push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime")]));
             } else if text == format!("::std::option::Option<{DATETIME}>") {
-                f.attrs.push(syn::parse_quote!(#[serde(default, deserialize_with = "__support::datetime_opt")]));
+                // typify marks required-but-nullable fields with
+                // `deserialize_with = "::std::option::Option::deserialize"`
+                // (present, may be null); keep that, with our parser.
+                let before = f.attrs.len();
+                f.attrs.retain(|a| {
+                    !(a.path().is_ident("serde") && quote!(#a).to_string().contains("Option::deserialize"))
+                });
+                if f.attrs.len() < before {
+                    f.attrs.push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime_opt")]));
+                } else {
+                    f.attrs.push(syn::parse_quote!(#[serde(default, deserialize_with = "__support::datetime_opt")]));
+                }
             }
         }
     }
