@@ -16,13 +16,18 @@ fn main() {
     println!("cargo:rerun-if-env-changed=IONWORKS_CONFORMANCE_DIR");
     let dir = std::env::var_os("IONWORKS_CONFORMANCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
+        });
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     for (module, file) in DOCUMENTS {
         let path = dir.join(file);
         println!("cargo:rerun-if-changed={}", path.display());
         let spec = std::fs::read(&path).unwrap_or_else(|e| {
-            println!("cargo::error=cannot read conformance document {}: {e}", path.display());
+            println!(
+                "cargo::error=cannot read conformance document {}: {e}",
+                path.display()
+            );
             std::process::exit(1)
         });
         let generated = ionworks_codegen::generate(&spec, &ionworks_codegen::Options::default())

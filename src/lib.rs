@@ -49,11 +49,15 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/api.rs"));
 }
 
+/// The generated low-level client: one method per operation.
+pub use generated::Client;
 /// Request builders, one per operation (`client.get_job()` returns [`builder::GetJob`]).
 pub use generated::builder;
 /// Request and response types of the API, with builders for request bodies.
 pub use generated::types;
-/// The generated low-level client: one method per operation.
-pub use generated::Client;
 /// Error, response and stream types of every generated operation.
 pub use generated::{ByteStream, ClientInfo, Error, ResponseValue};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

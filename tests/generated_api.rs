@@ -25,7 +25,10 @@ fn seed_optimization_example_decodes() {
     let o: OptimizationResource = serde_json::from_str(OPTIMIZATION_EXAMPLE).unwrap();
     assert_eq!(o.id, "<string>");
     assert_eq!(o.run_count, 0);
-    assert_eq!(o.created_at.unwrap().to_rfc3339(), "2023-11-07T05:31:56+00:00");
+    assert_eq!(
+        o.created_at.unwrap().to_rfc3339(),
+        "2023-11-07T05:31:56+00:00"
+    );
     assert!(o.status.is_none());
     assert_eq!(o.metrics.unwrap().len(), 0);
 }
@@ -33,7 +36,8 @@ fn seed_optimization_example_decodes() {
 #[test]
 fn optimization_defaults_apply_when_fields_are_missing() {
     let o: OptimizationResource =
-        serde_json::from_value(json!({"id": "o1", "project_id": "p", "organization_id": "g"})).unwrap();
+        serde_json::from_value(json!({"id": "o1", "project_id": "p", "organization_id": "g"}))
+            .unwrap();
     assert_eq!(o.run_count, 0);
     assert!(o.name.is_none() && o.error.is_none());
     let missing = serde_json::from_value::<OptimizationResource>(json!({"id": "o1"}));
@@ -82,9 +86,19 @@ fn newer_server_body_decodes() {
     assert_eq!(job.status, JobStatus::Unknown("archived".into()));
     assert!(job.status.is_unknown());
     assert_eq!(job.job_type.as_str(), "thermal_fit");
-    assert_eq!(job.error_code, Some(JobErrorCode::Unknown("QUOTA_EXCEEDED".into())));
-    assert_eq!(job.created_at.to_rfc3339(), "2025-01-02T03:04:05+00:00", "read as UTC");
-    assert_eq!(job.completed_at.unwrap().to_rfc3339(), "2025-01-02T03:04:05.500+00:00");
+    assert_eq!(
+        job.error_code,
+        Some(JobErrorCode::Unknown("QUOTA_EXCEEDED".into()))
+    );
+    assert_eq!(
+        job.created_at.to_rfc3339(),
+        "2025-01-02T03:04:05+00:00",
+        "read as UTC"
+    );
+    assert_eq!(
+        job.completed_at.unwrap().to_rfc3339(),
+        "2025-01-02T03:04:05.500+00:00"
+    );
     assert_eq!(job.callback_url.unwrap().len(), 3020);
 }
 
@@ -109,7 +123,9 @@ fn unknown_enum_values_round_trip() {
 fn garbage_timestamp_is_a_clear_error() {
     let mut body = common::job_json("j3", "pending");
     body["created_at"] = json!("yesterday");
-    let err = serde_json::from_value::<JobResponse>(body).unwrap_err().to_string();
+    let err = serde_json::from_value::<JobResponse>(body)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("invalid date-time \"yesterday\""), "{err}");
 }
 
@@ -123,7 +139,8 @@ fn wrong_json_type_in_response_is_an_error() {
 #[tokio::test]
 async fn five_operations_have_clean_names_and_paths() {
     let job = common::job_json("job 1/ü?#%", "pending").to_string();
-    let opt = json!({"id": "o/1", "project_id": "p", "organization_id": "g", "status": "failed"}).to_string();
+    let opt = json!({"id": "o/1", "project_id": "p", "organization_id": "g", "status": "failed"})
+        .to_string();
     let server = common::serve(vec![
         (202, job.clone()),
         (200, job.clone()),
@@ -133,18 +150,39 @@ async fn five_operations_have_clean_names_and_paths() {
     ])
     .await;
     let client = ionworks::Client::new(&server.url);
-    let body = SubmitJobRequest::builder().job_type(JobType::Simulate).params(serde_json::Map::new());
-    let submitted = client.submit_job().project_id("proj-1").body(body).send().await.unwrap();
+    let body = SubmitJobRequest::builder()
+        .job_type(JobType::Simulate)
+        .params(serde_json::Map::new());
+    let submitted = client
+        .submit_job()
+        .project_id("proj-1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(submitted.status(), 202);
     let id = submitted.into_inner().job_id;
     client.get_job().job_id(&id).send().await.unwrap();
     client.cancel_job().job_id(&id).send().await.unwrap();
-    let o = client.get_optimization_resource().id("o/1").send().await.unwrap();
+    let o = client
+        .get_optimization_resource()
+        .id("o/1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(o.status, Some(DomainStatus::Failed));
-    client.resubmit_optimization().id("o/1").send().await.unwrap();
+    client
+        .resubmit_optimization()
+        .id("o/1")
+        .send()
+        .await
+        .unwrap();
 
     let seen = server.seen.lock().unwrap().clone();
-    let lines: Vec<String> = seen.iter().map(|s| format!("{} {}", s.method, s.target)).collect();
+    let lines: Vec<String> = seen
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.target))
+        .collect();
     assert_eq!(
         lines,
         [
@@ -155,7 +193,10 @@ async fn five_operations_have_clean_names_and_paths() {
             "POST /optimizations/o%2F1/resubmit",
         ]
     );
-    assert_eq!(seen[0].json(), json!({"job_type": "simulate", "params": {}, "priority": 0}));
+    assert_eq!(
+        seen[0].json(),
+        json!({"job_type": "simulate", "params": {}, "priority": 0})
+    );
 }
 
 #[tokio::test]
@@ -163,14 +204,40 @@ async fn out_of_range_request_is_rejected_before_sending() {
     let server = common::serve(vec![(202, common::job_json("j", "pending").to_string())]).await;
     let client = ionworks::Client::new(&server.url);
     for (builder, expected) in [
-        (SubmitJobRequest::builder().job_type(JobType::Dummy).params(serde_json::Map::new()).priority(11), "SubmitJobRequest.priority must be at most 10, got 11"),
-        (SubmitJobRequest::builder().job_type(JobType::Dummy).params(serde_json::Map::new()).priority(-1), "SubmitJobRequest.priority must be at least 0, got -1"),
-        (SubmitJobRequest::builder().job_type(JobType::Dummy).params(serde_json::Map::new()).callback_url(Some(String::new())), "SubmitJobRequest.callback_url must be at least 1 characters long, got 0"),
-        (SubmitJobRequest::builder().job_type(JobType::Dummy).params(serde_json::Map::new()).callback_url(Some("h".repeat(2084))), "SubmitJobRequest.callback_url must be at most 2083 characters long, got 2084"),
+        (
+            SubmitJobRequest::builder()
+                .job_type(JobType::Dummy)
+                .params(serde_json::Map::new())
+                .priority(11),
+            "SubmitJobRequest.priority must be at most 10, got 11",
+        ),
+        (
+            SubmitJobRequest::builder()
+                .job_type(JobType::Dummy)
+                .params(serde_json::Map::new())
+                .priority(-1),
+            "SubmitJobRequest.priority must be at least 0, got -1",
+        ),
+        (
+            SubmitJobRequest::builder()
+                .job_type(JobType::Dummy)
+                .params(serde_json::Map::new())
+                .callback_url(Some(String::new())),
+            "SubmitJobRequest.callback_url must be at least 1 characters long, got 0",
+        ),
+        (
+            SubmitJobRequest::builder()
+                .job_type(JobType::Dummy)
+                .params(serde_json::Map::new())
+                .callback_url(Some("h".repeat(2084))),
+            "SubmitJobRequest.callback_url must be at most 2083 characters long, got 2084",
+        ),
     ] {
         let err = client.submit_job().body(builder).send().await.unwrap_err();
         match err {
-            ionworks::Error::InvalidRequest(message) => assert!(message.contains(expected), "{message}"),
+            ionworks::Error::InvalidRequest(message) => {
+                assert!(message.contains(expected), "{message}")
+            }
             other => panic!("expected InvalidRequest, got {other:?}"),
         }
     }
@@ -184,15 +251,30 @@ async fn out_of_range_request_is_rejected_before_sending() {
         priority: 42,
     };
     let err = client.submit_job().body(by_hand).send().await.unwrap_err();
-    assert!(err.to_string().contains("priority must be at most 10, got 42"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("priority must be at most 10, got 42"),
+        "{err}"
+    );
     // A missing required field is named too.
-    let err = client.submit_job().body(SubmitJobRequest::builder().params(serde_json::Map::new())).send().await.unwrap_err();
+    let err = client
+        .submit_job()
+        .body(SubmitJobRequest::builder().params(serde_json::Map::new()))
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("job_type"), "{err}");
-    assert!(server.seen.lock().unwrap().is_empty(), "nothing reached the server");
+    assert!(
+        server.seen.lock().unwrap().is_empty(),
+        "nothing reached the server"
+    );
 
     // The boundaries themselves are valid.
     for p in [0, 10] {
-        let ok = SubmitJobRequest::builder().job_type(JobType::Dummy).params(serde_json::Map::new()).priority(p);
+        let ok = SubmitJobRequest::builder()
+            .job_type(JobType::Dummy)
+            .params(serde_json::Map::new())
+            .priority(p);
         client.submit_job().body(ok).send().await.unwrap();
     }
     assert_eq!(server.seen.lock().unwrap().len(), 2);

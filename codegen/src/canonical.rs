@@ -23,7 +23,11 @@ pub fn canonical_json(bytes: &[u8]) -> Result<String, CodegenError> {
         CodegenError::new(
             "",
             "JSON",
-            format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+            format!(
+                "not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     let mut text = serde_json::to_string_pretty(&sorted(value))

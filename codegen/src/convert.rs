@@ -116,9 +116,9 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     let mut cx = Cx { report };
     // Components first: operations may inline their parameters/bodies/responses.
     if let Some(components) = root.get_mut("components") {
-        let components = components.as_object_mut().ok_or_else(|| {
-            CodegenError::new("/components", "components", "expected an object")
-        })?;
+        let components = components
+            .as_object_mut()
+            .ok_or_else(|| CodegenError::new("/components", "components", "expected an object"))?;
         components.remove("pathItems");
         if let Some(schemas) = components.get_mut("schemas") {
             let schemas = as_object(schemas, "/components/schemas", "schemas")?;
@@ -144,7 +144,11 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     }
     let components = root.get("components").cloned().unwrap_or_else(|| json!({}));
 
-    let paths = as_object(root.get_mut("paths").expect("inserted above"), "/paths", "paths")?;
+    let paths = as_object(
+        root.get_mut("paths").expect("inserted above"),
+        "/paths",
+        "paths",
+    )?;
     for (path, item) in paths.iter_mut() {
         let item_ptr = join("/paths", path);
         cx.path_item(path, item, &item_ptr, &components)?;
@@ -234,7 +238,13 @@ struct Cx<'r> {
 }
 
 impl Cx<'_> {
-    fn path_item(&mut self, path: &str, item: &mut Value, ptr: &str, components: &Value) -> Result<()> {
+    fn path_item(
+        &mut self,
+        path: &str,
+        item: &mut Value,
+        ptr: &str,
+        components: &Value,
+    ) -> Result<()> {
         let item = as_object(item, ptr, "path item")?;
         if item.contains_key("$ref") {
             return Err(CodegenError::new(
@@ -300,11 +310,23 @@ impl Cx<'_> {
                 let p_ptr = join(&params_ptr, &i.to_string());
                 if let Some(Value::String(r)) = p.get("$ref") {
                     p = resolve(components, r).cloned().ok_or_else(|| {
-                        CodegenError::new(&p_ptr, "parameter $ref", format!("unresolved reference {r}"))
+                        CodegenError::new(
+                            &p_ptr,
+                            "parameter $ref",
+                            format!("unresolved reference {r}"),
+                        )
                     })?;
                 }
-                let location = p.get("in").and_then(Value::as_str).unwrap_or_default().to_string();
-                let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                let location = p
+                    .get("in")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let name = p
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 match location.as_str() {
                     "cookie" => {
                         self.report.note(
@@ -350,7 +372,11 @@ impl Cx<'_> {
             let body_ptr = join(ptr, "requestBody");
             if let Some(Value::String(r)) = body.get("$ref") {
                 *body = resolve(components, r).cloned().ok_or_else(|| {
-                    CodegenError::new(&body_ptr, "requestBody $ref", format!("unresolved reference {r}"))
+                    CodegenError::new(
+                        &body_ptr,
+                        "requestBody $ref",
+                        format!("unresolved reference {r}"),
+                    )
                 })?;
             }
             if let Some(reason) = self.request_body(body, &body_ptr)? {
@@ -406,7 +432,8 @@ impl Cx<'_> {
                 *s = Map::from_iter([("type".to_string(), json!("string"))]);
             }
             if location == "header" && s.contains_key("oneOf") {
-                self.report.note(ptr, "union-typed header parameter sent as a string");
+                self.report
+                    .note(ptr, "union-typed header parameter sent as a string");
                 *s = Map::from_iter([("type".to_string(), json!("string"))]);
             }
         }
@@ -444,16 +471,14 @@ impl Cx<'_> {
             self.schema(schema, &join(&mt_ptr, "schema"), false)?;
             // progenitor: `assert!(mt.encoding.is_empty())` / `todo!("media type encoding not empty")`.
             mt.remove("encoding");
-            if let Some(examples) = mt.remove("examples") {
-                if !mt.contains_key("example") {
-                    if let Some(first) = examples
-                        .as_object()
-                        .and_then(|e| e.values().next())
-                        .and_then(|e| e.get("value"))
-                    {
-                        mt.insert("example".into(), first.clone());
-                    }
-                }
+            if let Some(examples) = mt.remove("examples")
+                && !mt.contains_key("example")
+                && let Some(first) = examples
+                    .as_object()
+                    .and_then(|e| e.values().next())
+                    .and_then(|e| e.get("value"))
+            {
+                mt.insert("example".into(), first.clone());
             }
         }
         Ok(())
@@ -472,10 +497,18 @@ impl Cx<'_> {
         let supported = |m: &str| {
             matches!(
                 base(m).as_str(),
-                "application/json" | "application/x-www-form-urlencoded" | "application/octet-stream" | "text/plain"
+                "application/json"
+                    | "application/x-www-form-urlencoded"
+                    | "application/octet-stream"
+                    | "text/plain"
             )
         };
-        let preferred = ["application/json", "application/x-www-form-urlencoded", "application/octet-stream", "text/plain"];
+        let preferred = [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+            "text/plain",
+        ];
         let chosen = preferred
             .iter()
             .find_map(|p| content.keys().find(|k| base(k) == *p).cloned())
@@ -495,7 +528,10 @@ impl Cx<'_> {
             let dropped: Vec<_> = content.keys().filter(|k| **k != chosen).cloned().collect();
             self.report.note(
                 &content_ptr,
-                format!("request body sent as {chosen}; alternative media types {} dropped", dropped.join(", ")),
+                format!(
+                    "request body sent as {chosen}; alternative media types {} dropped",
+                    dropped.join(", ")
+                ),
             );
             content.retain(|k, _| *k == chosen);
         }
@@ -536,18 +572,26 @@ impl Cx<'_> {
                 .cloned()
                 .collect();
             let json_media = |r: &Value| -> Option<String> {
-                r.get("content")?.as_object()?.keys().find(|m| {
-                    *m == "application/json" || m.starts_with("application/json;")
-                }).cloned()
+                r.get("content")?
+                    .as_object()?
+                    .keys()
+                    .find(|m| *m == "application/json" || m.starts_with("application/json;"))
+                    .cloned()
             };
-            let with_json: Vec<&String> = keys.iter().filter(|k| json_media(&responses[*k]).is_some()).collect();
+            let with_json: Vec<&String> = keys
+                .iter()
+                .filter(|k| json_media(&responses[*k]).is_some())
+                .collect();
             if !with_json.is_empty() {
                 // Distinct schemas among the JSON responses.
                 let mut schemas: Vec<Value> = Vec::new();
                 for k in &with_json {
                     let r = &responses[*k];
                     let media = json_media(r).expect("filtered");
-                    let s = r["content"][&media].get("schema").cloned().unwrap_or_else(|| json!({}));
+                    let s = r["content"][&media]
+                        .get("schema")
+                        .cloned()
+                        .unwrap_or_else(|| json!({}));
                     if !schemas.contains(&s) {
                         schemas.push(s);
                     }
@@ -587,12 +631,18 @@ impl Cx<'_> {
                 }
             } else {
                 let any_raw = keys.iter().any(|k| {
-                    responses[k].get("content").and_then(Value::as_object).is_some_and(|c| !c.is_empty())
+                    responses[k]
+                        .get("content")
+                        .and_then(Value::as_object)
+                        .is_some_and(|c| !c.is_empty())
                 });
                 if any_raw {
                     for k in &keys {
                         let r = responses.get_mut(k).expect("listed");
-                        let empty = r.get("content").and_then(Value::as_object).is_none_or(|c| c.is_empty());
+                        let empty = r
+                            .get("content")
+                            .and_then(Value::as_object)
+                            .is_none_or(|c| c.is_empty());
                         if empty {
                             r["content"] = json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}});
                         }
@@ -614,7 +664,13 @@ impl Cx<'_> {
                 return Ok(());
             }
             Value::Object(_) => {}
-            _ => return Err(CodegenError::new(ptr, "schema", "expected an object or a boolean")),
+            _ => {
+                return Err(CodegenError::new(
+                    ptr,
+                    "schema",
+                    "expected an object or a boolean",
+                ));
+            }
         }
         let o = v.as_object_mut().expect("matched");
         for k in DROPPED_KEYWORDS {
@@ -669,13 +725,16 @@ impl Cx<'_> {
             o.entry("enum").or_insert_with(|| json!([c]));
         }
         // `examples` (array) → `example`.
-        if let Some(examples) = o.remove("examples") {
-            if let Some(first) = examples.as_array().and_then(|e| e.first()) {
-                o.entry("example").or_insert_with(|| first.clone());
-            }
+        if let Some(examples) = o.remove("examples")
+            && let Some(first) = examples.as_array().and_then(|e| e.first())
+        {
+            o.entry("example").or_insert_with(|| first.clone());
         }
         // Numeric exclusive bounds → 3.0 boolean form.
-        for (ex, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+        for (ex, bound) in [
+            ("exclusiveMinimum", "minimum"),
+            ("exclusiveMaximum", "maximum"),
+        ] {
             if let Some(n) = o.get(ex).filter(|n| n.is_number()).cloned() {
                 o.insert(bound.into(), n);
                 o.insert(ex.into(), json!(true));
@@ -685,9 +744,15 @@ impl Cx<'_> {
         let encoding = o.remove("contentEncoding");
         let media = o.remove("contentMediaType");
         if encoding.is_some() || media.is_some() {
-            let base64 = encoding.as_ref().and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+            let base64 = encoding
+                .as_ref()
+                .and_then(Value::as_str)
+                .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
             o.insert("type".into(), json!("string"));
-            o.insert("format".into(), json!(if base64 { "byte" } else { "binary" }));
+            o.insert(
+                "format".into(),
+                json!(if base64 { "byte" } else { "binary" }),
+            );
         }
         // `type: [T, "null"]` and multi-type arrays.
         if let Some(Value::Array(types)) = o.get("type").cloned() {
@@ -727,7 +792,10 @@ impl Cx<'_> {
                 o.insert("items".into(), items);
             }
             o.insert("type".into(), json!("array"));
-            self.report.note(ptr, "tuple (`prefixItems`) generated as a list of its item types");
+            self.report.note(
+                ptr,
+                "tuple (`prefixItems`) generated as a list of its item types",
+            );
         }
         // Nullable unions: `anyOf`/`oneOf` with a null branch.
         for key in ["anyOf", "oneOf"] {
@@ -735,7 +803,10 @@ impl Cx<'_> {
                 continue;
             };
             let nullable = branches.iter().any(is_null_schema);
-            let rest: Vec<Value> = branches.into_iter().filter(|b| !is_null_schema(b)).collect();
+            let rest: Vec<Value> = branches
+                .into_iter()
+                .filter(|b| !is_null_schema(b))
+                .collect();
             o.remove(key);
             match rest.len() {
                 0 => {
@@ -774,11 +845,12 @@ impl Cx<'_> {
                 o.insert("$ref".into(), reference);
             }
         }
-        if let Some(d) = o.get("discriminator") {
-            if d.get("propertyName").and_then(Value::as_str).is_none() {
-                o.remove("discriminator");
-                self.report.note(ptr, "discriminator without propertyName dropped");
-            }
+        if let Some(d) = o.get("discriminator")
+            && d.get("propertyName").and_then(Value::as_str).is_none()
+        {
+            o.remove("discriminator");
+            self.report
+                .note(ptr, "discriminator without propertyName dropped");
         }
         // pydantic titles every property; typify names inline types after the
         // title and silently merges same-named types (typify `add_type_with_name`).
@@ -809,7 +881,8 @@ impl Cx<'_> {
         let non_null: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
         if non_null.iter().any(|v| v.is_object() || v.is_array()) {
             o.remove("enum");
-            self.report.note(ptr, "enum of objects or arrays generated as its base type");
+            self.report
+                .note(ptr, "enum of objects or arrays generated as its base type");
             return;
         }
         let mut groups: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
@@ -903,7 +976,13 @@ fn path_variables(path: &str) -> Vec<String> {
 /// operationId: `re.sub(r"\W", "_", path)` (see `fastapi.utils.generate_unique_id`).
 pub(crate) fn fastapi_path_suffix(path: &str) -> String {
     path.chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -911,10 +990,10 @@ pub(crate) fn fastapi_path_suffix(path: &str) -> String {
 fn refs_in(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(o) => {
-            if let Some(Value::String(r)) = o.get("$ref") {
-                if let Some(name) = r.strip_prefix("#/components/schemas/") {
-                    out.insert(name.replace("~1", "/").replace("~0", "~"));
-                }
+            if let Some(Value::String(r)) = o.get("$ref")
+                && let Some(name) = r.strip_prefix("#/components/schemas/")
+            {
+                out.insert(name.replace("~1", "/").replace("~0", "~"));
             }
             o.values().for_each(|c| refs_in(c, out));
         }
@@ -923,14 +1002,17 @@ fn refs_in(v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
-fn closure(graph: &BTreeMap<String, BTreeSet<String>>, roots: BTreeSet<String>) -> BTreeSet<String> {
+fn closure(
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    roots: BTreeSet<String>,
+) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = roots.into_iter().collect();
     while let Some(n) = stack.pop() {
-        if seen.insert(n.clone()) {
-            if let Some(next) = graph.get(&n) {
-                stack.extend(next.iter().cloned());
-            }
+        if seen.insert(n.clone())
+            && let Some(next) = graph.get(&n)
+        {
+            stack.extend(next.iter().cloned());
         }
     }
     seen
@@ -938,7 +1020,10 @@ fn closure(graph: &BTreeMap<String, BTreeSet<String>>, roots: BTreeSet<String>) 
 
 fn schema_graph(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, s) in schemas {
             let mut refs = BTreeSet::new();
             refs_in(s, &mut refs);
@@ -953,7 +1038,10 @@ fn schema_graph(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
 /// and make the component a nullable reference to it.
 fn split_recursive_nullable_roots(doc: &mut Value, report: &mut Report) {
     let graph = schema_graph(doc);
-    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
         return;
     };
     let names: Vec<String> = schemas.keys().cloned().collect();
@@ -988,7 +1076,9 @@ fn split_recursive_nullable_roots(doc: &mut Value, report: &mut Report) {
         schemas.insert(body_name.clone(), body);
         report.note(
             &join("/components/schemas", &name),
-            format!("nullable recursive schema split into `{body_name}` and a nullable reference to it"),
+            format!(
+                "nullable recursive schema split into `{body_name}` and a nullable reference to it"
+            ),
         );
     }
 }
@@ -1025,7 +1115,11 @@ fn lenient_and_constraints(c: &mut Converted) {
     let request = closure(&graph, request_roots);
     let response = closure(&graph, response_roots);
 
-    if let Some(schemas) = c.doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+    if let Some(schemas) = c
+        .doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         for (name, s) in schemas.iter_mut() {
             if request.contains(name) {
                 collect_constraints(name, s, &mut c.constraints);
@@ -1036,7 +1130,9 @@ fn lenient_and_constraints(c: &mut Converted) {
     if let Some(paths) = c.doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
             for method in HTTP_METHODS {
-                let Some(op) = item.get_mut(method) else { continue };
+                let Some(op) = item.get_mut(method) else {
+                    continue;
+                };
                 if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
                     for p in params {
                         if let Some(s) = p.get_mut("schema") {
@@ -1081,7 +1177,10 @@ fn strip(v: &mut Value, lenient: bool) {
                     o.remove("additionalProperties");
                 }
                 let is_string = o.get("type") == Some(&json!("string"));
-                let keep = matches!(o.get("format").and_then(Value::as_str), Some("date-time" | "binary"));
+                let keep = matches!(
+                    o.get("format").and_then(Value::as_str),
+                    Some("date-time" | "binary")
+                );
                 if is_string && !keep {
                     o.remove("format");
                 }
@@ -1105,7 +1204,10 @@ fn collect_constraints(component: &str, s: &Value, out: &mut Vec<FieldConstraint
         let ty = p.get("type").and_then(Value::as_str);
         let plain = p.get("enum").is_none() && p.get("oneOf").is_none() && p.get("allOf").is_none();
         let format_ok = p.get("format").and_then(Value::as_str).is_none_or(|f| {
-            !matches!(f, "date-time" | "date" | "time" | "uuid" | "ip" | "ipv4" | "ipv6" | "byte" | "binary")
+            !matches!(
+                f,
+                "date-time" | "date" | "time" | "uuid" | "ip" | "ipv4" | "ipv6" | "byte" | "binary"
+            )
         });
         if !plain {
             continue;

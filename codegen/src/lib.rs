@@ -104,7 +104,11 @@ fn parse_json(spec: &[u8]) -> Result<Value, CodegenError> {
         CodegenError::new(
             "",
             "JSON",
-            format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+            format!(
+                "not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })
 }
@@ -124,7 +128,11 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     let spec = parse_openapi(&doc)?;
     let tokens = run_progenitor(&spec, &doc, options)?;
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        CodegenError::new("", "generated code", format!("progenitor produced unparsable code: {e}"))
+        CodegenError::new(
+            "",
+            "generated code",
+            format!("progenitor produced unparsable code: {e}"),
+        )
     })?;
     let (file, types) = rewrite::rewrite(file, &converted.constraints, &mut report);
     report.types = types;
@@ -132,7 +140,11 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
         if let Some(item) = item.as_item() {
             for (method, op) in item.iter() {
                 let id = op.operation_id.clone().unwrap_or_default();
-                report.operations.push((heck::ToSnakeCase::to_snake_case(id.as_str()), method.to_uppercase(), path.clone()));
+                report.operations.push((
+                    heck::ToSnakeCase::to_snake_case(id.as_str()),
+                    method.to_uppercase(),
+                    path.clone(),
+                ));
             }
         }
     }
@@ -155,8 +167,10 @@ fn remove_skipped(doc: &mut Value) {
             }
         }
         paths.retain(|_, item| {
-            item.as_object()
-                .is_some_and(|i| i.keys().any(|k| !matches!(k.as_str(), "summary" | "description" | "servers")))
+            item.as_object().is_some_and(|i| {
+                i.keys()
+                    .any(|k| !matches!(k.as_str(), "summary" | "description" | "servers"))
+            })
         });
     }
 }
@@ -169,7 +183,8 @@ fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI, CodegenError> {
             .filter_map(|seg| match seg {
                 serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
                 serde_path_to_error::Segment::Map { key } => Some(error::join("", key)),
-                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => None,
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
         CodegenError::new(pointer, "OpenAPI structure", e.into_inner().to_string())
@@ -194,7 +209,9 @@ fn run_progenitor(
             let mut generator = progenitor::Generator::new(&settings());
             let mut tokens = generator.generate_tokens(spec).map_err(|e| e.to_string())?;
             if options.httpmock {
-                let mock = generator.httpmock(spec, "super").map_err(|e| e.to_string())?;
+                let mock = generator
+                    .httpmock(spec, "super")
+                    .map_err(|e| e.to_string())?;
                 tokens.extend(quote::quote! {
                     /// Typed `httpmock` helpers for every operation.
                     pub mod mock { #mock }
@@ -228,7 +245,9 @@ fn locate(
         for (method, _) in item.iter() {
             let mut one = empty.clone();
             let mut only = item.clone();
-            for m in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+            for m in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
                 if m != method {
                     match m {
                         "get" => only.get = None,
@@ -242,10 +261,16 @@ fn locate(
                     }
                 }
             }
-            one.paths.paths.insert(path.clone(), openapiv3::ReferenceOr::Item(only));
+            one.paths
+                .paths
+                .insert(path.clone(), openapiv3::ReferenceOr::Item(only));
             if let Err(m) = attempt(&one) {
                 let _ = doc;
-                return CodegenError::new(error::join(&error::join("/paths", path), method), "operation", m);
+                return CodegenError::new(
+                    error::join(&error::join("/paths", path), method),
+                    "operation",
+                    m,
+                );
             }
         }
     }
@@ -278,6 +303,10 @@ fn contained<T>(pointer: &str, f: impl FnOnce() -> T) -> Result<T, CodegenError>
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
         let first = text.lines().next().unwrap_or_default();
-        CodegenError::new(pointer, "generator panic", format!("progenitor/typify panicked: {first}"))
+        CodegenError::new(
+            pointer,
+            "generator panic",
+            format!("progenitor/typify panicked: {first}"),
+        )
     })
 }

@@ -17,7 +17,11 @@ const METHODS: [&str; 8] = [
 
 /// The name without FastAPI's `_{path}_{method}` suffix, if it has one.
 pub fn short_operation_id(operation_id: &str, path: &str, method: &str) -> Option<String> {
-    let suffix = format!("{}_{}", fastapi_path_suffix(path), method.to_ascii_lowercase());
+    let suffix = format!(
+        "{}_{}",
+        fastapi_path_suffix(path),
+        method.to_ascii_lowercase()
+    );
     let short = operation_id.strip_suffix(&suffix)?;
     (!short.is_empty() && short.chars().any(char::is_alphanumeric)).then(|| short.to_string())
 }
@@ -31,7 +35,11 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             for method in METHODS {
-                let Some(id) = item.get(method).and_then(|op| op.get("operationId")).and_then(Value::as_str) else {
+                let Some(id) = item
+                    .get(method)
+                    .and_then(|op| op.get("operationId"))
+                    .and_then(Value::as_str)
+                else {
                     continue;
                 };
                 let short = short_operation_id(id, path, method).unwrap_or_else(|| id.to_string());
@@ -48,10 +56,11 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
     for (_, _, short) in &ops {
         *short_count.entry(short.to_snake_case()).or_default() += 1;
     }
-    let long_names: BTreeMap<String, usize> = ops.iter().fold(BTreeMap::new(), |mut m, (_, long, _)| {
-        *m.entry(long.to_snake_case()).or_default() += 1;
-        m
-    });
+    let long_names: BTreeMap<String, usize> =
+        ops.iter().fold(BTreeMap::new(), |mut m, (_, long, _)| {
+            *m.entry(long.to_snake_case()).or_default() += 1;
+            m
+        });
     let mut used: BTreeSet<String> = BTreeSet::new();
     for (ptr, long, short) in &ops {
         let snake = short.to_snake_case();
@@ -67,7 +76,10 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
             while !used.insert(format!("{name}_{n}").to_snake_case()) {
                 n += 1;
             }
-            report.note(ptr, format!("duplicate operationId `{long}` renamed `{name}_{n}`"));
+            report.note(
+                ptr,
+                format!("duplicate operationId `{long}` renamed `{name}_{n}`"),
+            );
             name = format!("{name}_{n}");
         }
         if let Some(op) = doc.pointer_mut(ptr) {

@@ -42,8 +42,10 @@ pub(crate) fn rewrite(
     items.push(syn::parse2(support()).expect("support module is valid Rust"));
     let count = items
         .iter()
-        .filter(|i| matches!(i, Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)))
-            || matches!(i, Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_))))
+        .filter(|i| {
+            matches!(i, Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)))
+                || matches!(i, Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_)))
+        })
         .count();
     (file, count)
 }
@@ -54,7 +56,15 @@ fn impl_target(item: &Item) -> Option<(String, String)> {
         return None;
     };
     let target = self_ty.path.segments.last()?.ident.to_string();
-    let trait_ = imp.trait_.as_ref()?.0.segments.iter().map(|s| quote!(#s).to_string()).collect::<Vec<_>>().join("::");
+    let trait_ = imp
+        .trait_
+        .as_ref()?
+        .0
+        .segments
+        .iter()
+        .map(|s| quote!(#s).to_string())
+        .collect::<Vec<_>>()
+        .join("::");
     Some((trait_.replace(' ', ""), target))
 }
 
@@ -75,10 +85,13 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
-        let text = a.meta.to_token_stream_string();
-        text.contains(name)
-    })
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            let text = a.meta.to_token_stream_string();
+            text.contains(name)
+        })
 }
 
 trait MetaText {
@@ -114,11 +127,13 @@ fn open_enums(items: &mut Vec<Item>) {
         .collect();
     // typify's Display/FromStr/TryFrom impls assume a closed set; they are replaced.
     items.retain(|i| match impl_target(i) {
-        Some((t, target)) if candidates.contains(&target) => !(t.ends_with("fmt::Display")
-            || t.ends_with("str::FromStr")
-            || t.contains("TryFrom<&str>")
-            || t.contains("TryFrom<&::std::string::String>")
-            || t.contains("TryFrom<::std::string::String>")),
+        Some((t, target)) if candidates.contains(&target) => {
+            !(t.ends_with("fmt::Display")
+                || t.ends_with("str::FromStr")
+                || t.contains("TryFrom<&str>")
+                || t.contains("TryFrom<&::std::string::String>")
+                || t.contains("TryFrom<::std::string::String>"))
+        }
         _ => true,
     });
     let mut out = Vec::with_capacity(items.len() + candidates.len());
@@ -144,8 +159,10 @@ fn open_enum(mut e: ItemEnum) -> Vec<Item> {
         .map(|n| Ident::new(n, Span::call_site()))
         .find(|n| !known.iter().any(|(k, _)| k == n))
         .unwrap_or_else(|| format_ident!("UnknownValue_"));
-    e.attrs.retain(|a| !a.path().is_ident("derive") && !a.path().is_ident("serde"));
-    e.attrs.push(syn::parse_quote!(#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]));
+    e.attrs
+        .retain(|a| !a.path().is_ident("derive") && !a.path().is_ident("serde"));
+    e.attrs
+        .push(syn::parse_quote!(#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]));
     e.variants.push(syn::parse_quote! {
         /// A value this version of the SDK does not know yet, kept verbatim so
         /// that it serializes back unchanged.
@@ -226,17 +243,21 @@ fn lenient_datetimes(items: &mut [Item]) {
             let ty = &f.ty;
             let text = quote!(#ty).to_string().replace(' ', "");
             if text == DATETIME {
-                f.attrs.push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime")]));
+                f.attrs
+                    .push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime")]));
             } else if text == format!("::std::option::Option<{DATETIME}>") {
                 // typify marks required-but-nullable fields with
                 // `deserialize_with = "::std::option::Option::deserialize"`
                 // (present, may be null); keep that, with our parser.
                 let before = f.attrs.len();
                 f.attrs.retain(|a| {
-                    !(a.path().is_ident("serde") && quote!(#a).to_string().contains("Option::deserialize"))
+                    !(a.path().is_ident("serde")
+                        && quote!(#a).to_string().contains("Option::deserialize"))
                 });
                 if f.attrs.len() < before {
-                    f.attrs.push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime_opt")]));
+                    f.attrs.push(
+                        syn::parse_quote!(#[serde(deserialize_with = "__support::datetime_opt")]),
+                    );
                 } else {
                     f.attrs.push(syn::parse_quote!(#[serde(default, deserialize_with = "__support::datetime_opt")]));
                 }
@@ -250,13 +271,30 @@ fn type_name(component: &str) -> String {
     let cleaned: String = component
         .replace('\'', "")
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     cleaned.to_pascal_case()
 }
 
 const CHECKABLE: [&str; 12] = [
-    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "::std::string::String", "String",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "f32",
+    "f64",
+    "::std::string::String",
+    "String",
 ];
 
 fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &mut Report) {
@@ -267,11 +305,14 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
     let mut fields: BTreeMap<String, BTreeMap<String, (Ident, bool)>> = BTreeMap::new();
     for item in items.iter() {
         let Item::Struct(s) = item else { continue };
-        let Fields::Named(named) = &s.fields else { continue };
+        let Fields::Named(named) = &s.fields else {
+            continue;
+        };
         let entry = fields.entry(s.ident.to_string()).or_default();
         for f in &named.named {
             let ident = f.ident.clone().expect("named field");
-            let wire = serde_rename(&f.attrs).unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+            let wire = serde_rename(&f.attrs)
+                .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
             let ty = &f.ty;
             let text = quote!(#ty).to_string().replace(' ', "");
             let inner = text
@@ -297,7 +338,12 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
                     Some(v) => quote!(Some(#v)),
                     None => quote!(None),
                 };
-                let (min, max, emin, emax) = (opt_f(c.minimum), opt_f(c.maximum), c.exclusive_minimum, c.exclusive_maximum);
+                let (min, max, emin, emax) = (
+                    opt_f(c.minimum),
+                    opt_f(c.maximum),
+                    c.exclusive_minimum,
+                    c.exclusive_maximum,
+                );
                 let (minl, maxl) = (opt_u(c.min_length), opt_u(c.max_length));
                 checks.insert(
                     (struct_name.clone(), ident.to_string()),
@@ -315,7 +361,10 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
                 );
             }
             _ => report.note(
-                &format!("/components/schemas/{}/properties/{}", fc.component, fc.property),
+                &format!(
+                    "/components/schemas/{}/properties/{}",
+                    fc.component, fc.property
+                ),
                 "documented bound not enforced on requests (no matching scalar field)",
             ),
         }
@@ -330,9 +379,13 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
 }
 
 fn apply_checks(builder: &mut ItemMod, checks: &BTreeMap<(String, String), TokenStream>) {
-    let Some((_, items)) = builder.content.as_mut() else { return };
+    let Some((_, items)) = builder.content.as_mut() else {
+        return;
+    };
     for item in items.iter_mut() {
-        let Some((trait_, target)) = impl_target(item) else { continue };
+        let Some((trait_, target)) = impl_target(item) else {
+            continue;
+        };
         if !trait_.contains("TryFrom<") {
             continue;
         }
@@ -342,9 +395,13 @@ fn apply_checks(builder: &mut ItemMod, checks: &BTreeMap<(String, String), Token
             let Some(syn::Stmt::Expr(Expr::Call(call), _)) = f.block.stmts.last_mut() else {
                 continue;
             };
-            let Some(Expr::Struct(st)) = call.args.first_mut() else { continue };
+            let Some(Expr::Struct(st)) = call.args.first_mut() else {
+                continue;
+            };
             for fv in st.fields.iter_mut() {
-                let syn::Member::Named(ident) = &fv.member else { continue };
+                let syn::Member::Named(ident) = &fv.member else {
+                    continue;
+                };
                 if let Some(bounds) = checks.get(&(target.clone(), ident.to_string())) {
                     let expr = &fv.expr;
                     fv.expr = syn::parse_quote!(super::__support::check(#expr, #bounds)?);

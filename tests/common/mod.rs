@@ -41,7 +41,9 @@ pub async fn serve(responses: Vec<(u16, String)>) -> Server {
             n += 1;
             let log = log.clone();
             tokio::spawn(async move {
-                let Some(request) = read_request(&mut socket).await else { return };
+                let Some(request) = read_request(&mut socket).await else {
+                    return;
+                };
                 log.lock().unwrap().push(request);
                 let reply = format!(
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -88,7 +90,12 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Seen> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    Some(Seen { method, target, headers, body: buf[head_end..].to_vec() })
+    Some(Seen {
+        method,
+        target,
+        headers,
+        body: buf[head_end..].to_vec(),
+    })
 }
 
 /// A JobResponse body as the server sends it.

@@ -63,7 +63,11 @@ impl Flags {
     }
 
     fn value(&self, name: &str) -> Option<&str> {
-        self.values.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
+        self.values
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
     }
 
     fn has(&self, name: &str) -> bool {
@@ -78,7 +82,9 @@ fn codegen(args: &[String]) -> Result<(), String> {
     let generated = ionworks_codegen::generate(&bytes, &ionworks_codegen::Options::default())
         .map_err(|e| format!("{}: {e}", spec.display()))?;
     match flags.value("--out") {
-        Some(out) => std::fs::write(out, &generated.code).map_err(|e| format!("cannot write {out}: {e}"))?,
+        Some(out) => {
+            std::fs::write(out, &generated.code).map_err(|e| format!("cannot write {out}: {e}"))?
+        }
         None => print!("{}", generated.code),
     }
     if let Some(path) = flags.value("--converted") {
@@ -107,23 +113,29 @@ fn update_spec(args: &[String]) -> Result<(), String> {
     let flags = Flags::parse(args, &["--from"], &["--check"])?;
     let target = workspace_root().join("openapi.json");
     if flags.has("--check") {
-        let current = std::fs::read(&target).map_err(|e| format!("cannot read {}: {e}", target.display()))?;
-        let canonical = ionworks_codegen::canonical_json(&current).map_err(|e| format!("openapi.json: {e}"))?;
+        let current =
+            std::fs::read(&target).map_err(|e| format!("cannot read {}: {e}", target.display()))?;
+        let canonical =
+            ionworks_codegen::canonical_json(&current).map_err(|e| format!("openapi.json: {e}"))?;
         if canonical.as_bytes() != current.as_slice() {
             return Err("openapi.json is not in canonical form; run `cargo xtask update-spec --from openapi.json`".into());
         }
         println!("openapi.json is canonical");
         return Ok(());
     }
-    let from = flags.value("--from").ok_or("update-spec needs --from FILE")?;
+    let from = flags
+        .value("--from")
+        .ok_or("update-spec needs --from FILE")?;
     let bytes = std::fs::read(from).map_err(|e| format!("cannot read {from}: {e}"))?;
     let canonical = ionworks_codegen::canonical_json(&bytes).map_err(|e| format!("{from}: {e}"))?;
     // A spec the codegen cannot handle never replaces the vendored one.
     ionworks_codegen::generate(canonical.as_bytes(), &ionworks_codegen::Options::default())
         .map_err(|e| format!("{from}: {e}; openapi.json left unchanged"))?;
     let tmp = target.with_extension("json.tmp");
-    std::fs::write(&tmp, canonical.as_bytes()).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &target).map_err(|e| format!("cannot replace {}: {e}", target.display()))?;
+    std::fs::write(&tmp, canonical.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &target)
+        .map_err(|e| format!("cannot replace {}: {e}", target.display()))?;
     println!("wrote {}", target.display());
     Ok(())
 }
