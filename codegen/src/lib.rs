@@ -50,12 +50,22 @@ pub struct Options {
     /// Also emit `httpmock` extensions (progenitor's `Generator::httpmock`)
     /// as a `mock` module, for crates that depend on `httpmock`.
     pub httpmock: bool,
+    /// Rust path of a per-client state type (progenitor's `inner_type`):
+    /// the generated `Client` then carries a value of it, available to
+    /// `ClientHooks` through `ClientInfo::inner`.
+    pub inner_type: Option<String>,
 }
 
 impl Options {
     /// Enable or disable the `mock` module.
     pub fn httpmock(mut self, on: bool) -> Self {
         self.httpmock = on;
+        self
+    }
+
+    /// Give the generated `Client` a per-client state of type `path` (e.g. `crate::Inner`).
+    pub fn inner_type(mut self, path: impl Into<String>) -> Self {
+        self.inner_type = Some(path.into());
         self
     }
 }
@@ -191,12 +201,18 @@ fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI, CodegenError> {
     })
 }
 
-fn settings() -> progenitor::GenerationSettings {
+fn settings(options: &Options) -> Result<progenitor::GenerationSettings, CodegenError> {
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged);
-    settings
+    if let Some(inner) = &options.inner_type {
+        let path: syn::Path = syn::parse_str(inner).map_err(|e| {
+            CodegenError::new("", "options", format!("inner_type {inner:?} is not a Rust path: {e}"))
+        })?;
+        settings.with_inner_type(quote::quote!(#path));
+    }
+    Ok(settings)
 }
 
 fn run_progenitor(
@@ -204,9 +220,10 @@ fn run_progenitor(
     doc: &Value,
     options: &Options,
 ) -> Result<proc_macro2::TokenStream, CodegenError> {
+    let settings = settings(options)?;
     let attempt = |spec: &openapiv3::OpenAPI| {
         contained("", || {
-            let mut generator = progenitor::Generator::new(&settings());
+            let mut generator = progenitor::Generator::new(&settings);
             let mut tokens = generator.generate_tokens(spec).map_err(|e| e.to_string())?;
             if options.httpmock {
                 let mock = generator
