@@ -159,7 +159,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         constraints: Vec::new(),
     };
     split_recursive_nullable_roots(&mut converted.doc, cx.report);
-    lenient_and_constraints(&mut converted);
+    lenient_and_constraints(&mut converted, cx.report);
     Ok(converted)
 }
 
@@ -203,6 +203,24 @@ fn as_array<'a>(v: &'a mut Value, ptr: &str, what: &str) -> Result<&'a mut Vec<V
 fn resolve<'a>(components: &'a Value, reference: &str) -> Option<&'a Value> {
     let rest = reference.strip_prefix("#/components")?;
     components.pointer(rest)
+}
+
+/// The parameters of `list` with local `$ref`s replaced by their targets.
+fn resolve_parameters(list: &mut Value, ptr: &str, components: &Value) -> Result<Vec<Value>> {
+    let list = as_array(list, ptr, "parameters")?;
+    list.drain(..)
+        .enumerate()
+        .map(|(i, p)| match p.get("$ref") {
+            Some(Value::String(r)) => resolve(components, r).cloned().ok_or_else(|| {
+                CodegenError::new(
+                    join(ptr, &i.to_string()),
+                    "parameter $ref",
+                    format!("unresolved reference {r}"),
+                )
+            }),
+            _ => Ok(p),
+        })
+        .collect()
 }
 
 /// FastAPI's `{"type": "null"}` (or its already-converted form).
@@ -254,19 +272,30 @@ impl Cx<'_> {
             ));
         }
         // Path-level parameters apply to every operation; progenitor reads them,
-        // but merging keeps every operation-level rewrite in one place.
-        let shared = item.remove("parameters");
+        // but merging keeps every operation-level rewrite in one place. Both
+        // lists are resolved first so that `$ref`s merge by name and location.
+        let shared = match item.remove("parameters") {
+            Some(mut shared) => {
+                resolve_parameters(&mut shared, &join(ptr, "parameters"), components)?
+            }
+            None => Vec::new(),
+        };
         for method in HTTP_METHODS {
             let Some(op) = item.get_mut(method) else {
                 continue;
             };
             let op_ptr = join(ptr, method);
-            if let Some(shared) = &shared {
-                let op_obj = as_object(op, &op_ptr, "operation")?;
+            let op_obj = as_object(op, &op_ptr, "operation")?;
+            if let Some(params) = op_obj.get_mut("parameters") {
+                let resolved =
+                    resolve_parameters(params, &join(&op_ptr, "parameters"), components)?;
+                *params = Value::Array(resolved);
+            }
+            if !shared.is_empty() {
                 let params = op_obj.entry("parameters").or_insert_with(|| json!([]));
                 let params = as_array(params, &join(&op_ptr, "parameters"), "parameters")?;
-                for p in shared.as_array().into_iter().flatten() {
-                    let key = |v: &Value| (v.get("name").cloned(), v.get("in").cloned());
+                let key = |v: &Value| (v.get("name").cloned(), v.get("in").cloned());
+                for p in &shared {
                     if !params.iter().any(|q| key(q) == key(p)) {
                         params.push(p.clone());
                     }
@@ -308,15 +337,6 @@ impl Cx<'_> {
             let mut kept = Vec::with_capacity(params.len());
             for (i, mut p) in params.drain(..).enumerate() {
                 let p_ptr = join(&params_ptr, &i.to_string());
-                if let Some(Value::String(r)) = p.get("$ref") {
-                    p = resolve(components, r).cloned().ok_or_else(|| {
-                        CodegenError::new(
-                            &p_ptr,
-                            "parameter $ref",
-                            format!("unresolved reference {r}"),
-                        )
-                    })?;
-                }
                 let location = p
                     .get("in")
                     .and_then(Value::as_str)
@@ -679,6 +699,46 @@ impl Cx<'_> {
         o.remove("minContains");
         o.remove("maxContains");
 
+        // Tuples: 3.0 has no positional items. `prefixItems` (or draft-4
+        // `items: [...]`) and any schema for the remaining items become one
+        // `items` schema accepting each of them, before the children are
+        // converted (so `items: false` still means "no further items").
+        let legacy_tuple = o.get("items").is_some_and(Value::is_array);
+        if legacy_tuple || o.contains_key("prefixItems") {
+            let mut parts: Vec<Value> = Vec::new();
+            let prefix = if legacy_tuple {
+                o.remove("items")
+            } else {
+                o.remove("prefixItems")
+            };
+            if let Some(Value::Array(prefix)) = prefix {
+                parts.extend(prefix);
+            }
+            match o.remove("items") {
+                Some(Value::Bool(false)) | None => {}
+                Some(Value::Bool(true)) => parts.push(json!({})),
+                Some(rest) => parts.push(rest),
+            }
+            let mut distinct: Vec<Value> = Vec::new();
+            for p in parts {
+                if !distinct.contains(&p) {
+                    distinct.push(p);
+                }
+            }
+            let items = match distinct.len() {
+                0 => json!({}),
+                1 => distinct.remove(0),
+                _ if distinct.contains(&json!({})) => json!({}),
+                _ => json!({"oneOf": distinct}),
+            };
+            o.insert("items".into(), items);
+            o.insert("type".into(), json!("array"));
+            self.report.note(
+                ptr,
+                "tuple (`prefixItems`) generated as a list of its item types",
+            );
+        }
+
         // Children first.
         if let Some(props) = o.get_mut("properties") {
             let pptr = join(ptr, "properties");
@@ -689,13 +749,6 @@ impl Cx<'_> {
         }
         for key in ["items", "not"] {
             if let Some(child) = o.get_mut(key) {
-                if child.is_array() {
-                    // Draft-4 tuple form: same treatment as `prefixItems`.
-                    let tuple = child.take();
-                    o.insert("prefixItems".into(), tuple);
-                    o.remove(key);
-                    continue;
-                }
                 self.schema(child, &join(ptr, key), false)?;
             }
         }
@@ -710,7 +763,7 @@ impl Cx<'_> {
                 ));
             }
         }
-        for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
+        for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(list) = o.get_mut(key) {
                 let lptr = join(ptr, key);
                 let list = as_array(list, &lptr, key)?;
@@ -774,28 +827,6 @@ impl Cx<'_> {
             if nullable && !rest.is_empty() {
                 o.insert("nullable".into(), json!(true));
             }
-        }
-        // `prefixItems` tuples: 3.0 has no positional items.
-        if let Some(Value::Array(prefix)) = o.remove("prefixItems") {
-            let mut distinct: Vec<Value> = Vec::new();
-            for p in prefix.iter() {
-                if !distinct.contains(p) {
-                    distinct.push(p.clone());
-                }
-            }
-            let items = match distinct.len() {
-                0 => json!({}),
-                1 => distinct.remove(0),
-                _ => json!({"oneOf": distinct}),
-            };
-            if !o.contains_key("items") || o.get("items") == Some(&json!(false)) {
-                o.insert("items".into(), items);
-            }
-            o.insert("type".into(), json!("array"));
-            self.report.note(
-                ptr,
-                "tuple (`prefixItems`) generated as a list of its item types",
-            );
         }
         // Nullable unions: `anyOf`/`oneOf` with a null branch.
         for key in ["anyOf", "oneOf"] {
@@ -1092,7 +1123,7 @@ fn split_recursive_nullable_roots(doc: &mut Value, report: &mut Report) {
 /// * In schemas a response can reach, `additionalProperties: false` (typify:
 ///   `deny_unknown_fields`) and string formats other than `date-time`
 ///   (decoded leniently by the generated code) are dropped too.
-fn lenient_and_constraints(c: &mut Converted) {
+fn lenient_and_constraints(c: &mut Converted, report: &mut Report) {
     let graph = schema_graph(&c.doc);
     let mut request_roots = BTreeSet::new();
     let mut response_roots = BTreeSet::new();
@@ -1128,19 +1159,38 @@ fn lenient_and_constraints(c: &mut Converted) {
         }
     }
     if let Some(paths) = c.doc.get_mut("paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             for method in HTTP_METHODS {
                 let Some(op) = item.get_mut(method) else {
                     continue;
                 };
+                let op_ptr = join(&join("/paths", path), method);
                 if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
-                    for p in params {
+                    for (i, p) in params.iter_mut().enumerate() {
                         if let Some(s) = p.get_mut("schema") {
+                            if has_bounds(s) {
+                                report.note(
+                                    &join(&join(&op_ptr, "parameters"), &i.to_string()),
+                                    "documented parameter bound not enforced on requests",
+                                );
+                            }
                             strip(s, false);
                         }
                     }
                 }
                 if let Some(b) = op.get_mut("requestBody") {
+                    let inline_bounds =
+                        b.get("content")
+                            .and_then(Value::as_object)
+                            .is_some_and(|c| {
+                                c.values().any(|m| m.get("schema").is_some_and(has_bounds))
+                            });
+                    if inline_bounds {
+                        report.note(
+                            &join(&op_ptr, "requestBody"),
+                            "documented bound of an inline request body not enforced on requests",
+                        );
+                    }
                     strip_content(b, false);
                 }
                 if let Some(rs) = op.get_mut("responses").and_then(Value::as_object_mut) {
@@ -1164,36 +1214,62 @@ fn strip_content(holder: &mut Value, lenient: bool) {
 }
 
 fn strip(v: &mut Value, lenient: bool) {
-    match v {
-        Value::Object(o) => {
-            for k in CONSTRAINT_KEYWORDS {
-                o.remove(k);
-            }
-            // The boolean 3.0 forms are meaningless without their bound.
-            o.remove("exclusiveMinimum");
-            o.remove("exclusiveMaximum");
-            if lenient {
-                if o.get("additionalProperties") == Some(&json!(false)) {
-                    o.remove("additionalProperties");
-                }
-                let is_string = o.get("type") == Some(&json!("string"));
-                let keep = matches!(
-                    o.get("format").and_then(Value::as_str),
-                    Some("date-time" | "binary")
-                );
-                if is_string && !keep {
-                    o.remove("format");
-                }
-            }
-            for (k, child) in o.iter_mut() {
-                if !matches!(k.as_str(), "enum" | "default" | "example" | "discriminator") {
-                    strip(child, lenient);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|c| strip(c, lenient)),
-        _ => {}
+    let Value::Object(o) = v else { return };
+    for k in CONSTRAINT_KEYWORDS {
+        o.remove(k);
     }
+    // The boolean 3.0 forms are meaningless without their bound.
+    o.remove("exclusiveMinimum");
+    o.remove("exclusiveMaximum");
+    if lenient {
+        if o.get("additionalProperties") == Some(&json!(false)) {
+            o.remove("additionalProperties");
+        }
+        let is_string = o.get("type") == Some(&json!("string"));
+        let keep = matches!(
+            o.get("format").and_then(Value::as_str),
+            Some("date-time" | "binary")
+        );
+        if is_string && !keep {
+            o.remove("format");
+        }
+    }
+    // Only schema positions: `properties` is a map of names to schemas, and
+    // `enum`/`default`/`example` hold data, not schemas.
+    for (k, child) in o.iter_mut() {
+        match k.as_str() {
+            "properties" => {
+                if let Some(props) = child.as_object_mut() {
+                    props.values_mut().for_each(|p| strip(p, lenient));
+                }
+            }
+            "items" | "additionalProperties" | "not" => strip(child, lenient),
+            "allOf" | "anyOf" | "oneOf" => {
+                if let Some(list) = child.as_array_mut() {
+                    list.iter_mut().for_each(|s| strip(s, lenient));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether any schema below `v` carries a bound (used to report bounds that
+/// are not enforced on requests).
+fn has_bounds(v: &Value) -> bool {
+    let Value::Object(o) = v else { return false };
+    CONSTRAINT_KEYWORDS.iter().any(|k| o.contains_key(*k))
+        || o.get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| p.values().any(has_bounds))
+        || ["items", "additionalProperties", "not"]
+            .iter()
+            .any(|k| o.get(*k).is_some_and(has_bounds))
+        || ["allOf", "anyOf", "oneOf"].iter().any(|k| {
+            o.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(has_bounds))
+        })
 }
 
 fn collect_constraints(component: &str, s: &Value, out: &mut Vec<FieldConstraint>) {

@@ -208,7 +208,11 @@ fn settings(options: &Options) -> Result<progenitor::GenerationSettings, Codegen
         .with_tag(progenitor::TagStyle::Merged);
     if let Some(inner) = &options.inner_type {
         let path: syn::Path = syn::parse_str(inner).map_err(|e| {
-            CodegenError::new("", "options", format!("inner_type {inner:?} is not a Rust path: {e}"))
+            CodegenError::new(
+                "",
+                "options",
+                format!("inner_type {inner:?} is not a Rust path: {e}"),
+            )
         })?;
         settings.with_inner_type(quote::quote!(#path));
     }
