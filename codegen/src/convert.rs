@@ -1114,20 +1114,13 @@ fn split_recursive_nullable_roots(doc: &mut Value, report: &mut Report) {
     }
 }
 
-/// Make response schemas lenient and record request-side bounds.
-///
-/// * Constraint keywords are removed everywhere, so typify never generates a
-///   type that rejects a value (a `maxLength` URL in a response, a narrower
-///   integer). Bounds on request types are kept as [`FieldConstraint`]s and
-///   checked by generated code before a request is sent.
-/// * In schemas a response can reach, `additionalProperties: false` (typify:
-///   `deny_unknown_fields`) and string formats other than `date-time`
-///   (decoded leniently by the generated code) are dropped too.
-fn lenient_and_constraints(c: &mut Converted, report: &mut Report) {
-    let graph = schema_graph(&c.doc);
+/// Component schemas reachable from request parts (parameters, bodies) and
+/// from responses.
+pub(crate) fn reachable(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
+    let graph = schema_graph(doc);
     let mut request_roots = BTreeSet::new();
     let mut response_roots = BTreeSet::new();
-    if let Some(paths) = c.doc.get("paths").and_then(Value::as_object) {
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for item in paths.values() {
             for method in HTTP_METHODS {
                 let Some(op) = item.get(method) else { continue };
@@ -1143,8 +1136,23 @@ fn lenient_and_constraints(c: &mut Converted, report: &mut Report) {
             }
         }
     }
-    let request = closure(&graph, request_roots);
-    let response = closure(&graph, response_roots);
+    (
+        closure(&graph, request_roots),
+        closure(&graph, response_roots),
+    )
+}
+
+/// Make response schemas lenient and record request-side bounds.
+///
+/// * Constraint keywords are removed everywhere, so typify never generates a
+///   type that rejects a value (a `maxLength` URL in a response, a narrower
+///   integer). Bounds on request types are kept as [`FieldConstraint`]s and
+///   checked by generated code before a request is sent.
+/// * In schemas a response can reach, `additionalProperties: false` (typify:
+///   `deny_unknown_fields`) and string formats other than `date-time`
+///   (decoded leniently by the generated code) are dropped too.
+fn lenient_and_constraints(c: &mut Converted, report: &mut Report) {
+    let (request, response) = reachable(&c.doc);
 
     if let Some(schemas) = c
         .doc

@@ -29,9 +29,11 @@
 
 mod canonical;
 mod convert;
+mod diff;
 mod error;
 mod names;
 mod rewrite;
+mod surface;
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -40,8 +42,10 @@ use std::sync::Once;
 use serde_json::Value;
 
 pub use canonical::canonical_json;
+pub use diff::{Change, ChangeReport, Impact};
 pub use error::{CodegenError, Note, Report};
 pub use names::short_operation_id;
+pub use surface::{FieldSig, OperationSig, ParamSig, Role, Surface, TypeKind, TypeSig};
 
 /// Options for [`generate`].
 #[derive(Debug, Clone, Default)]
@@ -79,6 +83,8 @@ pub struct Generated {
     pub converted: Value,
     /// What was generated and what had to be left out.
     pub report: Report,
+    /// The API surface (operations, types, fields, variants) for review.
+    pub surface: Surface,
 }
 
 /// Generate the client for the OpenAPI 3.0/3.1 JSON document in `spec`.
@@ -88,6 +94,34 @@ pub struct Generated {
 pub fn generate(spec: &[u8], options: &Options) -> Result<Generated, CodegenError> {
     let doc = parse_json(spec)?;
     contained("", || generate_value(doc, options))?
+}
+
+/// Classify every difference between two versions of a spec for a Rust
+/// caller. `old` may be anything (an unreadable old spec counts as empty);
+/// `new` must generate.
+///
+/// ```
+/// let old = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}}"#;
+/// let new = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/ping": {"get": {
+///   "operationId": "ping_ping_get", "responses": {"204": {"description": "ok"}}}}}}"#;
+/// let report = ionworks_codegen::compare_specs(old, new).unwrap();
+/// assert_eq!(report.verdict(), Some(ionworks_codegen::Impact::Additive));
+/// assert_eq!(report.changes[0].subject, "operation ping");
+/// ```
+pub fn compare_specs(old: &[u8], new: &[u8]) -> Result<ChangeReport, CodegenError> {
+    let new_doc = parse_json(new)?;
+    let generated = generate(new, &Options::default())?;
+    let (old_surface, old_doc) = match (parse_json(old), generate(old, &Options::default())) {
+        (Ok(doc), Ok(g)) => (g.surface, doc),
+        (Ok(doc), Err(_)) => (Surface::default(), doc),
+        _ => (Surface::default(), Value::Null),
+    };
+    Ok(diff::compare(
+        &old_surface,
+        &generated.surface,
+        &old_doc,
+        &new_doc,
+    ))
 }
 
 /// The converted OpenAPI 3.0.3 document for `spec`: steps 1–3 of the
@@ -146,6 +180,19 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     })?;
     let (file, types) = rewrite::rewrite(file, &converted.constraints, &mut report);
     report.types = types;
+    let (request, response) = convert::reachable(&doc);
+    let roles = request
+        .union(&response)
+        .map(|name| {
+            let role = match (request.contains(name), response.contains(name)) {
+                (true, true) => Role::Both,
+                (true, false) => Role::Request,
+                _ => Role::Response,
+            };
+            (rewrite::type_name(name), role)
+        })
+        .collect();
+    let surface = surface::extract(&file, &doc, &roles);
     for (path, item) in &spec.paths.paths {
         if let Some(item) = item.as_item() {
             for (method, op) in item.iter() {
@@ -165,6 +212,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
         code: prettyplease::unparse(&file),
         converted: doc,
         report,
+        surface,
     })
 }
 

@@ -267,7 +267,7 @@ fn lenient_datetimes(items: &mut [Item]) {
 }
 
 /// typify's name for a component (`typify-impl/src/util.rs::sanitize`, Pascal case).
-fn type_name(component: &str) -> String {
+pub(crate) fn type_name(component: &str) -> String {
     let cleaned: String = component
         .replace('\'', "")
         .chars()

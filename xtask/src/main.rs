@@ -7,16 +7,20 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  codegen --spec PATH [--out FILE] [--converted FILE] [--report]
+  codegen --spec PATH [--out FILE] [--converted FILE] [--report] [--surface]
       Generate the Rust client for any OpenAPI 3.0/3.1 JSON document and write
       it to FILE (default: standard output). --converted writes the 3.0
       document handed to progenitor; --report prints what was generated and
-      what was left out.
+      what was left out; --surface prints the reviewed API surface.
 
-  update-spec --from FILE | --check
-      Replace openapi.json with FILE in canonical form (sorted keys, pretty),
-      after checking that the codegen accepts it. --check verifies that
-      openapi.json is canonical.
+  update-spec [--url URL | --from FILE] [--report FILE] [--check]
+      Fetch the upstream spec (default https://api.ionworks.com/openapi.json)
+      or read FILE, check that the codegen accepts it, write openapi.json in
+      canonical form (sorted keys, two-space indent), refresh the API-surface
+      snapshots in tests/snapshots/ and print the change report (--report
+      writes it as Markdown). Nothing is written if the codegen rejects the
+      new document. --check (offline) fails if openapi.json is not canonical
+      or the snapshots are stale.
 ";
 
 fn main() -> ExitCode {
@@ -76,7 +80,11 @@ impl Flags {
 }
 
 fn codegen(args: &[String]) -> Result<(), String> {
-    let flags = Flags::parse(args, &["--spec", "--out", "--converted"], &["--report"])?;
+    let flags = Flags::parse(
+        args,
+        &["--spec", "--out", "--converted"],
+        &["--report", "--surface"],
+    )?;
     let spec = PathBuf::from(flags.value("--spec").ok_or("codegen needs --spec PATH")?);
     let bytes = std::fs::read(&spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
     let generated = ionworks_codegen::generate(&bytes, &ionworks_codegen::Options::default())
@@ -91,6 +99,10 @@ fn codegen(args: &[String]) -> Result<(), String> {
         let text = serde_json::to_string_pretty(&generated.converted).map_err(|e| e.to_string())?;
         std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
     }
+    if flags.has("--surface") {
+        eprint!("{}", generated.surface.operations_text());
+        eprint!("{}", generated.surface.types_text());
+    }
     if flags.has("--report") {
         let r = &generated.report;
         eprintln!("{} operations, {} types", r.operations.len(), r.types);
@@ -104,38 +116,27 @@ fn codegen(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The vendored spec, relative to the workspace root.
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod update_spec;
 
 fn update_spec(args: &[String]) -> Result<(), String> {
-    let flags = Flags::parse(args, &["--from"], &["--check"])?;
-    let target = workspace_root().join("openapi.json");
+    let flags = Flags::parse(
+        args,
+        &["--url", "--from", "--report", "--root"],
+        &["--check"],
+    )?;
+    let root = flags
+        .value("--root")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
     if flags.has("--check") {
-        let current =
-            std::fs::read(&target).map_err(|e| format!("cannot read {}: {e}", target.display()))?;
-        let canonical =
-            ionworks_codegen::canonical_json(&current).map_err(|e| format!("openapi.json: {e}"))?;
-        if canonical.as_bytes() != current.as_slice() {
-            return Err("openapi.json is not in canonical form; run `cargo xtask update-spec --from openapi.json`".into());
-        }
-        println!("openapi.json is canonical");
-        return Ok(());
+        return update_spec::check(&root);
     }
-    let from = flags
-        .value("--from")
-        .ok_or("update-spec needs --from FILE")?;
-    let bytes = std::fs::read(from).map_err(|e| format!("cannot read {from}: {e}"))?;
-    let canonical = ionworks_codegen::canonical_json(&bytes).map_err(|e| format!("{from}: {e}"))?;
-    // A spec the codegen cannot handle never replaces the vendored one.
-    ionworks_codegen::generate(canonical.as_bytes(), &ionworks_codegen::Options::default())
-        .map_err(|e| format!("{from}: {e}; openapi.json left unchanged"))?;
-    let tmp = target.with_extension("json.tmp");
-    std::fs::write(&tmp, canonical.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &target)
-        .map_err(|e| format!("cannot replace {}: {e}", target.display()))?;
-    println!("wrote {}", target.display());
-    Ok(())
+    let source = match (flags.value("--url"), flags.value("--from")) {
+        (Some(_), Some(_)) => return Err("give either --url or --from, not both".into()),
+        (None, Some(file)) => update_spec::Source::File(PathBuf::from(file)),
+        (url, None) => {
+            update_spec::Source::Url(url.unwrap_or(update_spec::DEFAULT_URL).to_string())
+        }
+    };
+    update_spec::update(&root, &source, flags.value("--report").map(PathBuf::from))
 }

@@ -1,0 +1,521 @@
+//! The reviewed API surface: one line per operation and per public generated
+//! type, field and variant, in a stable order and without code bodies. A spec
+//! change shows up as a small diff of this text.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use heck::ToSnakeCase;
+use serde_json::Value;
+use syn::{Fields, GenericArgument, Item, PathArguments, ReturnType, Type};
+
+/// The API surface of a generated client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Surface {
+    /// Operations, sorted by method name.
+    pub operations: Vec<OperationSig>,
+    /// Public types of the `types` module, sorted by name.
+    pub types: Vec<TypeSig>,
+}
+
+/// One client method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationSig {
+    /// Rust method name (`get_job`).
+    pub name: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Parameters in declaration order.
+    pub params: Vec<ParamSig>,
+    /// Request body type, if any.
+    pub body: Option<String>,
+    /// Success statuses (`202`).
+    pub success_status: String,
+    /// Success type (`JobResponse`).
+    pub success: String,
+    /// Documented error type.
+    pub error: String,
+}
+
+/// One operation parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamSig {
+    /// Builder setter name.
+    pub name: String,
+    /// `path`, `query` or `header`.
+    pub location: String,
+    /// Rust type of the setter's value.
+    pub ty: String,
+    /// Whether `send()` fails without it.
+    pub required: bool,
+}
+
+/// Where a type is used, which decides what a change to it breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Only in requests: callers build it.
+    Request,
+    /// Only in responses: callers read it.
+    Response,
+    /// In both.
+    Both,
+    /// Not reachable from any operation (or an inline type).
+    Other,
+}
+
+impl Role {
+    /// Whether callers construct values of this type.
+    pub fn built_by_callers(self) -> bool {
+        matches!(self, Role::Request | Role::Both | Role::Other)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Role::Request => "request",
+            Role::Response => "response",
+            Role::Both => "request+response",
+            Role::Other => "inline",
+        }
+    }
+}
+
+/// One public type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeSig {
+    /// Rust name.
+    pub name: String,
+    /// Where it is used.
+    pub role: Role,
+    /// Its shape.
+    pub kind: TypeKind,
+}
+
+/// The shape of a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeKind {
+    /// A struct with named fields.
+    Struct(Vec<FieldSig>),
+    /// An enum; `open` when it has a catch-all variant for unknown values.
+    Enum {
+        /// Whether unknown values decode into a catch-all variant.
+        open: bool,
+        /// Variants, rendered (`Pending`, `Integer(i64)`), without the catch-all.
+        variants: Vec<String>,
+    },
+    /// A newtype or alias of another type.
+    Newtype(String),
+}
+
+/// One struct field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSig {
+    /// Name on the wire.
+    pub name: String,
+    /// Rust type.
+    pub ty: String,
+    /// Whether a value must be supplied (not `Option`, no default).
+    pub required: bool,
+}
+
+impl Surface {
+    /// One line per operation.
+    pub fn operations_text(&self) -> String {
+        let mut out = String::new();
+        for op in &self.operations {
+            let params: Vec<String> = op
+                .params
+                .iter()
+                .map(|p| {
+                    let req = if p.required { "" } else { "?" };
+                    format!("{} {}{req}: {}", p.location, p.name, p.ty)
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "{} {} {} ({}) body: {} -> {} {} | error: {}",
+                op.method,
+                op.path,
+                op.name,
+                params.join(", "),
+                op.body.as_deref().unwrap_or("-"),
+                op.success_status,
+                op.success,
+                op.error
+            );
+        }
+        out
+    }
+
+    /// One line per type, field and variant.
+    pub fn types_text(&self) -> String {
+        let mut out = String::new();
+        for t in &self.types {
+            match &t.kind {
+                TypeKind::Struct(fields) => {
+                    let _ = writeln!(out, "struct {} [{}]", t.name, t.role.label());
+                    for f in fields {
+                        let req = if f.required { "required" } else { "optional" };
+                        let _ = writeln!(out, "  field {}: {} ({req})", f.name, f.ty);
+                    }
+                }
+                TypeKind::Enum { open, variants } => {
+                    let open = if *open { "open" } else { "closed" };
+                    let _ = writeln!(out, "enum {} [{}, {open}]", t.name, t.role.label());
+                    for v in variants {
+                        let _ = writeln!(out, "  variant {v}");
+                    }
+                }
+                TypeKind::Newtype(inner) => {
+                    let _ = writeln!(out, "newtype {}({inner}) [{}]", t.name, t.role.label());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Render a type with the last path segment of every path (`Option<DateTime<Utc>>`).
+pub(crate) fn ty_str(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return String::new();
+            };
+            let mut s = last.ident.to_string();
+            if let PathArguments::AngleBracketed(args) = &last.arguments {
+                let inner: Vec<String> = args
+                    .args
+                    .iter()
+                    .filter_map(|a| match a {
+                        GenericArgument::Type(t) => Some(ty_str(t)),
+                        _ => None,
+                    })
+                    .collect();
+                if !inner.is_empty() {
+                    s = format!("{s}<{}>", inner.join(", "));
+                }
+            }
+            s
+        }
+        Type::Reference(r) => format!("&{}", ty_str(&r.elem)),
+        Type::Tuple(t) if t.elems.is_empty() => "()".into(),
+        Type::Tuple(t) => format!(
+            "({})",
+            t.elems.iter().map(ty_str).collect::<Vec<_>>().join(", ")
+        ),
+        Type::Array(a) => format!("[{}; _]", ty_str(&a.elem)),
+        other => quote::quote!(#other).to_string(),
+    }
+}
+
+fn has_serde_default(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                if meta.path.is_ident("default") {
+                    found = true;
+                }
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+                Ok(())
+            });
+            found
+        })
+}
+
+fn wire_name(field: &syn::Field) -> String {
+    let ident = field
+        .ident
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let mut name = ident.trim_start_matches("r#").to_string();
+    for a in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = a.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                name = lit.value();
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    name
+}
+
+const CATCH_ALL: [&str; 4] = ["Unknown", "UnknownValue", "Unrecognized", "UnknownValue_"];
+
+/// Extract the surface from the generated file and the converted document.
+pub(crate) fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Surface {
+    let mut surface = Surface::default();
+    let types = file.items.iter().find_map(|i| match i {
+        Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    });
+    for item in types.into_iter().flatten() {
+        let role = |name: &str| roles.get(name).copied().unwrap_or(Role::Other);
+        match item {
+            Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)) => {
+                let name = s.ident.to_string();
+                let kind = match &s.fields {
+                    Fields::Named(named) => {
+                        let mut fields: Vec<FieldSig> = named
+                            .named
+                            .iter()
+                            .map(|f| {
+                                let ty = ty_str(&f.ty);
+                                let required =
+                                    !ty.starts_with("Option<") && !has_serde_default(&f.attrs);
+                                FieldSig {
+                                    name: wire_name(f),
+                                    ty,
+                                    required,
+                                }
+                            })
+                            .collect();
+                        fields.sort_by(|a, b| a.name.cmp(&b.name));
+                        TypeKind::Struct(fields)
+                    }
+                    Fields::Unnamed(u) => TypeKind::Newtype(
+                        u.unnamed
+                            .iter()
+                            .map(|f| ty_str(&f.ty))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    Fields::Unit => TypeKind::Struct(Vec::new()),
+                };
+                surface.types.push(TypeSig {
+                    role: role(&name),
+                    name,
+                    kind,
+                });
+            }
+            Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_)) => {
+                let name = e.ident.to_string();
+                let mut open = false;
+                let mut variants = Vec::new();
+                for v in &e.variants {
+                    let ident = v.ident.to_string();
+                    let rendered = match &v.fields {
+                        Fields::Unit => ident.clone(),
+                        Fields::Unnamed(u) => {
+                            format!(
+                                "{ident}({})",
+                                u.unnamed
+                                    .iter()
+                                    .map(|f| ty_str(&f.ty))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                        Fields::Named(n) => format!(
+                            "{ident} {{ {} }}",
+                            n.named
+                                .iter()
+                                .map(|f| format!("{}: {}", wire_name(f), ty_str(&f.ty)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    if CATCH_ALL.contains(&ident.as_str()) && rendered == format!("{ident}(String)")
+                    {
+                        open = true;
+                    } else {
+                        variants.push(rendered);
+                    }
+                }
+                surface.types.push(TypeSig {
+                    role: role(&name),
+                    name,
+                    kind: TypeKind::Enum { open, variants },
+                });
+            }
+            Item::Type(t) if matches!(t.vis, syn::Visibility::Public(_)) => {
+                let name = t.ident.to_string();
+                surface.types.push(TypeSig {
+                    role: role(&name),
+                    name,
+                    kind: TypeKind::Newtype(ty_str(&t.ty)),
+                });
+            }
+            _ => {}
+        }
+    }
+    surface.types.sort_by(|a, b| a.name.cmp(&b.name));
+    surface.operations = operations(file, doc);
+    surface
+}
+
+/// Builder structs (`builder::GetJob`): field types and `send()` signatures.
+fn builder_info(file: &syn::File) -> BTreeMap<String, (Vec<(String, String)>, String, String)> {
+    let mut out = BTreeMap::new();
+    let Some(items) = file.items.iter().find_map(|i| match i {
+        Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return out;
+    };
+    for item in items {
+        match item {
+            Item::Struct(s) => {
+                let Fields::Named(named) = &s.fields else {
+                    continue;
+                };
+                let fields = named
+                    .named
+                    .iter()
+                    .filter_map(|f| {
+                        let name = f.ident.as_ref()?.to_string();
+                        // `Result<T, String>`: keep T.
+                        let ty = match &f.ty {
+                            Type::Path(p) => match &p.path.segments.last()?.arguments {
+                                PathArguments::AngleBracketed(a) => match a.args.first()? {
+                                    GenericArgument::Type(t) => ty_str(t),
+                                    _ => return None,
+                                },
+                                _ => return None,
+                            },
+                            _ => return None,
+                        };
+                        Some((name, ty))
+                    })
+                    .collect();
+                out.entry(s.ident.to_string())
+                    .or_insert_with(|| (Vec::new(), String::new(), String::new()))
+                    .0 = fields;
+            }
+            Item::Impl(imp) => {
+                let Type::Path(p) = imp.self_ty.as_ref() else {
+                    continue;
+                };
+                let Some(target) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                    continue;
+                };
+                for it in &imp.items {
+                    let syn::ImplItem::Fn(f) = it else { continue };
+                    if f.sig.ident != "send" {
+                        continue;
+                    }
+                    let ReturnType::Type(_, ret) = &f.sig.output else {
+                        continue;
+                    };
+                    let rendered = ty_str(ret);
+                    // Result<ResponseValue<T>, Error<E>>
+                    let (ok, err) = split_result(&rendered);
+                    let entry = out
+                        .entry(target.clone())
+                        .or_insert_with(|| (Vec::new(), String::new(), String::new()));
+                    entry.1 = ok;
+                    entry.2 = err;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn split_result(rendered: &str) -> (String, String) {
+    let inner = rendered
+        .strip_prefix("Result<")
+        .and_then(|r| r.strip_suffix('>'))
+        .unwrap_or(rendered);
+    // Split at the top-level comma.
+    let mut depth = 0i32;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                let ok = inner[..i].trim();
+                let err = inner[i + 1..].trim();
+                let unwrap = |s: &str, w: &str| {
+                    s.strip_prefix(w)
+                        .and_then(|s| s.strip_prefix('<'))
+                        .and_then(|s| s.strip_suffix('>'))
+                        .unwrap_or(s)
+                        .to_string()
+                };
+                return (unwrap(ok, "ResponseValue"), unwrap(err, "Error"));
+            }
+            _ => {}
+        }
+    }
+    (inner.to_string(), String::new())
+}
+
+fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
+    let builders = builder_info(file);
+    let mut ops = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return ops;
+    };
+    for (path, item) in paths {
+        for method in [
+            "get", "put", "post", "delete", "options", "head", "patch", "trace",
+        ] {
+            let Some(op) = item.get(method) else { continue };
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let name = id.to_snake_case();
+            let builder = heck::ToPascalCase::to_pascal_case(id);
+            let (fields, success, error) = builders.get(&builder).cloned().unwrap_or_default();
+            let field_ty: BTreeMap<String, String> = fields.into_iter().collect();
+            let mut params = Vec::new();
+            for p in op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let pname = p.get("name").and_then(Value::as_str).unwrap_or_default();
+                let setter = pname.to_snake_case();
+                let ty = field_ty.get(&setter).cloned().unwrap_or_else(|| "?".into());
+                params.push(ParamSig {
+                    required: !ty.starts_with("Option<"),
+                    name: setter,
+                    location: p
+                        .get("in")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    ty,
+                });
+            }
+            let body = field_ty
+                .get("body")
+                .map(|b| b.trim_start_matches("builder::").to_string());
+            let success_status: BTreeSet<&str> = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .map(|r| {
+                    r.keys()
+                        .filter(|k| k.starts_with('2') || *k == "default")
+                        .map(String::as_str)
+                        .collect()
+                })
+                .unwrap_or_default();
+            ops.push(OperationSig {
+                name,
+                method: method.to_uppercase(),
+                path: path.clone(),
+                params,
+                body,
+                success_status: success_status.into_iter().collect::<Vec<_>>().join("/"),
+                success,
+                error,
+            });
+        }
+    }
+    ops.sort_by(|a, b| a.name.cmp(&b.name));
+    ops
+}

@@ -1,0 +1,192 @@
+//! `cargo xtask update-spec`: refresh the vendored spec and the API-surface
+//! snapshots, and report what the change means for callers.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ionworks_codegen::{Options, Surface};
+
+/// Where the live spec is served.
+pub const DEFAULT_URL: &str = "https://api.ionworks.com/openapi.json";
+
+/// Where the new document comes from.
+pub enum Source {
+    /// An HTTP(S) URL.
+    Url(String),
+    /// A local file.
+    File(PathBuf),
+}
+
+/// The snapshot files, relative to the workspace root, and what they hold.
+const SNAPSHOTS: [(&str, fn(&Surface) -> String); 2] = [
+    (
+        "tests/snapshots/api_surface__operations.snap",
+        Surface::operations_text,
+    ),
+    (
+        "tests/snapshots/api_surface__types.snap",
+        Surface::types_text,
+    ),
+];
+
+/// insta's snapshot file format (see `codegen/tests/api_surface.rs`).
+fn snapshot_file(contents: &str) -> String {
+    format!("---\nsource: codegen/tests/api_surface.rs\n---\n{contents}")
+}
+
+fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("ionworks-xtask/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+    let response = client.get(url).send().map_err(|e| {
+        if e.is_timeout() {
+            format!("{url} did not answer within 30 s")
+        } else if e.is_connect() {
+            format!("cannot reach {url}: {}", root_cause(&e))
+        } else {
+            format!("request to {url} failed: {}", root_cause(&e))
+        }
+    })?;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none")
+        .to_string();
+    let body = response
+        .bytes()
+        .map_err(|e| format!("reading the body of {url} failed: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("{url} answered HTTP {status}: {}", excerpt(&body)));
+    }
+    if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
+        return Err(format!(
+            "{url} did not return JSON (content-type {content_type}): {}",
+            excerpt(&body)
+        ));
+    }
+    Ok(body.to_vec())
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// The first 120 characters of a body, on one line.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut cut: String = one_line.chars().take(120).collect();
+    if one_line.chars().count() > 120 {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+/// Write `contents` to `path` atomically (temporary file + rename).
+fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, contents).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
+}
+
+pub fn update(root: &Path, source: &Source, report: Option<PathBuf>) -> Result<(), String> {
+    let (label, raw) = match source {
+        Source::Url(url) => (url.clone(), fetch(url)?),
+        Source::File(path) => (
+            path.display().to_string(),
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        ),
+    };
+    let canonical = ionworks_codegen::canonical_json(&raw).map_err(|e| format!("{label}: {e}"))?;
+    // A spec the codegen cannot handle never replaces the vendored one.
+    let generated = ionworks_codegen::generate(canonical.as_bytes(), &Options::default())
+        .map_err(|e| format!("{label}: {e}\nopenapi.json and the snapshots were left unchanged"))?;
+
+    let target = root.join("openapi.json");
+    let old = std::fs::read(&target).unwrap_or_default();
+    let changes = ionworks_codegen::compare_specs(&old, canonical.as_bytes())
+        .map_err(|e| format!("{label}: {e}"))?;
+    let version = std::fs::read_to_string(root.join("Cargo.toml"))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .skip_while(|l| l.trim() != "[package]")
+                .find_map(|l| {
+                    l.strip_prefix("version = \"")
+                        .and_then(|v| v.strip_suffix('"'))
+                        .map(str::to_string)
+                })
+        })
+        .unwrap_or_else(|| "0.1.0".to_string());
+
+    if old != canonical.as_bytes() {
+        write_atomic(&target, canonical.as_bytes())?;
+    }
+    for (file, render) in SNAPSHOTS {
+        let path = root.join(file);
+        let text = snapshot_file(&render(&generated.surface));
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            write_atomic(&path, text.as_bytes())?;
+        }
+    }
+    println!("{}", changes.summary(&version));
+    for c in &changes.changes {
+        println!(
+            "  {:<9} {}: {}",
+            format!("{:?}", c.impact).to_lowercase(),
+            c.subject,
+            c.detail
+        );
+    }
+    if let Some(path) = report {
+        write_atomic(&path, changes.markdown(&version).as_bytes())?;
+        println!("report written to {}", path.display());
+    }
+    if !changes.changes.is_empty() {
+        println!(
+            "review the snapshot diff (git diff tests/snapshots) or `cargo insta review`, then commit"
+        );
+    }
+    Ok(())
+}
+
+pub fn check(root: &Path) -> Result<(), String> {
+    let fix = "run `cargo xtask update-spec --from openapi.json` to fix";
+    let target = root.join("openapi.json");
+    let current =
+        std::fs::read(&target).map_err(|e| format!("cannot read {}: {e}", target.display()))?;
+    let canonical =
+        ionworks_codegen::canonical_json(&current).map_err(|e| format!("openapi.json: {e}"))?;
+    if canonical.as_bytes() != current.as_slice() {
+        return Err(format!(
+            "openapi.json is not in canonical form (edited by hand?); {fix}"
+        ));
+    }
+    let generated = ionworks_codegen::generate(&current, &Options::default())
+        .map_err(|e| format!("openapi.json: {e}"))?;
+    for (file, render) in SNAPSHOTS {
+        let path = root.join(file);
+        let expected = snapshot_file(&render(&generated.surface));
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        if actual.trim_end() != expected.trim_end() {
+            return Err(format!(
+                "{file} is stale: it does not match openapi.json; {fix}"
+            ));
+        }
+    }
+    println!("openapi.json is canonical and the API-surface snapshots are up to date");
+    Ok(())
+}
