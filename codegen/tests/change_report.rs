@@ -1,0 +1,229 @@
+//! The change report's verdict on one mutation of the vendored spec per rule.
+
+use ionworks_codegen::{Impact, compare_specs};
+use serde_json::{Value, json};
+
+fn base() -> Value {
+    let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json")).unwrap();
+    serde_json::from_slice(&text).unwrap()
+}
+
+/// Apply `mutate` to a copy of the spec and return (verdict, subjects).
+fn verdict(mutate: impl FnOnce(&mut Value)) -> (Option<Impact>, Vec<String>) {
+    let old = base();
+    let mut new = old.clone();
+    mutate(&mut new);
+    let report = compare_specs(
+        &serde_json::to_vec(&old).unwrap(),
+        &serde_json::to_vec(&new).unwrap(),
+    )
+    .unwrap();
+    let subjects = report
+        .changes
+        .iter()
+        .map(|c| format!("{:?} {}: {}", c.impact, c.subject, c.detail))
+        .collect();
+    (report.verdict(), subjects)
+}
+
+fn schema<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
+    &mut doc["components"]["schemas"][name]
+}
+
+#[test]
+fn no_change_is_no_change() {
+    let (v, subjects) = verdict(|_| {});
+    assert_eq!(v, None, "{subjects:?}");
+}
+
+#[test]
+fn new_optional_response_field_is_additive() {
+    let (v, s) = verdict(|d| {
+        schema(d, "JobResponse")["properties"]["queue_position"] =
+            json!({"anyOf": [{"type": "integer"}, {"type": "null"}]});
+    });
+    assert_eq!(v, Some(Impact::Additive), "{s:?}");
+    assert_eq!(
+        s,
+        ["Additive field JobResponse.queue_position: new optional field (Option<i64>)"]
+    );
+}
+
+#[test]
+fn new_required_request_field_is_breaking() {
+    let (v, s) = verdict(|d| {
+        let r = schema(d, "SubmitJobRequest");
+        r["properties"]["region"] = json!({"type": "string"});
+        r["required"].as_array_mut().unwrap().push(json!("region"));
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert!(s[0].contains("SubmitJobRequest.region"), "{s:?}");
+}
+
+#[test]
+fn new_optional_request_field_is_additive() {
+    let (v, s) = verdict(|d| {
+        schema(d, "SubmitJobRequest")["properties"]["tags"] =
+            json!({"type": "array", "items": {"type": "string"}});
+    });
+    assert_eq!(v, Some(Impact::Additive), "{s:?}");
+}
+
+#[test]
+fn new_required_response_field_is_additive() {
+    let (v, s) = verdict(|d| {
+        let r = schema(d, "OptimizationResource");
+        r["properties"]["owner"] = json!({"type": "string"});
+        r["required"].as_array_mut().unwrap().push(json!("owner"));
+    });
+    assert_eq!(v, Some(Impact::Additive), "{s:?}");
+}
+
+#[test]
+fn removed_operation_is_breaking() {
+    let (v, s) = verdict(|d| {
+        d["paths"]["/jobs/{job_id}/cancel"]
+            .as_object_mut()
+            .unwrap()
+            .remove("post");
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert!(
+        s.iter()
+            .any(|s| s.starts_with("Breaking operation cancel_job: removed")),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn added_operation_is_additive() {
+    let (v, s) = verdict(|d| {
+        d["paths"]["/jobs/{job_id}/logs"] = json!({"get": {
+            "operationId": "get_job_logs_jobs__job_id__logs_get",
+            "parameters": [{"name": "job_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+        }});
+    });
+    assert_eq!(v, Some(Impact::Additive), "{s:?}");
+    assert!(
+        s.iter()
+            .any(|s| s.contains("operation get_job_logs: added (GET /jobs/{job_id}/logs)")),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn changed_field_type_is_breaking() {
+    let (v, s) = verdict(|d| {
+        schema(d, "JobResponse")["properties"]["priority"] = json!({"type": "string"});
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert_eq!(
+        s,
+        ["Breaking field JobResponse.priority: type changed from i64 to String"]
+    );
+}
+
+#[test]
+fn description_change_is_cosmetic() {
+    let (v, s) = verdict(|d| {
+        schema(d, "JobResponse")["description"] = json!("Reworded.");
+        d["paths"]["/jobs"]["post"]["summary"] = json!("Submit a job");
+    });
+    assert_eq!(v, Some(Impact::Cosmetic), "{s:?}");
+    assert_eq!(s.len(), 2, "{s:?}");
+}
+
+#[test]
+fn new_variant_of_open_enum_is_additive() {
+    let (v, s) = verdict(|d| {
+        schema(d, "JobStatus")["enum"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("archived"));
+    });
+    assert_eq!(v, Some(Impact::Additive), "{s:?}");
+    assert!(s[0].contains("JobStatus::Archived"), "{s:?}");
+}
+
+#[test]
+fn removed_variant_is_breaking() {
+    let (v, s) = verdict(|d| {
+        schema(d, "JobType")["enum"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|v| v != "dummy");
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert!(s[0].contains("JobType::Dummy: removed"), "{s:?}");
+}
+
+#[test]
+fn removed_response_field_is_breaking() {
+    let (v, s) = verdict(|d| {
+        schema(d, "JobResponse")["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("compute_time");
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+}
+
+#[test]
+fn new_required_query_parameter_is_breaking_and_optional_is_additive() {
+    let (v, s) = verdict(|d| {
+        d["paths"]["/jobs"]["post"]["parameters"].as_array_mut().unwrap().push(
+            json!({"name": "region", "in": "query", "required": true, "schema": {"type": "string"}}),
+        );
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    let (v, s) = verdict(|d| {
+        d["paths"]["/jobs"]["post"]["parameters"].as_array_mut().unwrap().push(
+            json!({"name": "dry_run", "in": "query", "required": false, "schema": {"type": "boolean"}}),
+        );
+    });
+    assert_eq!(v, Some(Impact::Additive), "{s:?}");
+}
+
+#[test]
+fn changed_success_type_is_breaking() {
+    let (v, s) = verdict(|d| {
+        d["paths"]["/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] =
+            json!({"$ref": "#/components/schemas/OptimizationResource"});
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert!(
+        s.iter()
+            .any(|s| s.contains("success type changed from JobResponse to OptimizationResource")),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn new_type_is_additive_and_semver_follows_the_verdict() {
+    let old = base();
+    let mut new = old.clone();
+    schema(&mut new, "JobResponse")["properties"]["queue"] =
+        json!({"anyOf": [{"$ref": "#/components/schemas/QueueInfo"}, {"type": "null"}]});
+    new["components"]["schemas"]["QueueInfo"] =
+        json!({"type": "object", "properties": {"position": {"type": "integer"}}});
+    let report = compare_specs(
+        &serde_json::to_vec(&old).unwrap(),
+        &serde_json::to_vec(&new).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report.verdict(), Some(Impact::Additive));
+    assert!(report.changes.iter().any(|c| c.subject == "type QueueInfo"));
+    assert_eq!(report.semver("0.1.0"), "patch");
+    assert_eq!(report.semver("1.4.0"), "minor");
+    let md = report.markdown("0.1.0");
+    assert!(md.starts_with("## API change report"), "{md}");
+    assert!(md.contains("### additive"), "{md}");
+}
+
+#[test]
+fn a_new_spec_the_codegen_rejects_is_an_error() {
+    let old = serde_json::to_vec(&base()).unwrap();
+    let err = compare_specs(&old, br#"{"swagger": "2.0"}"#).unwrap_err();
+    assert_eq!(err.pointer, "/swagger");
+}
