@@ -115,7 +115,7 @@ fn added_operation_is_additive() {
 #[test]
 fn changed_field_type_is_breaking() {
     let (v, s) = verdict(|d| {
-        schema(d, "JobResponse")["properties"]["priority"] = json!({"type": "string"});
+        schema(d, "JobResponse")["properties"]["priority"]["type"] = json!("string");
     });
     assert_eq!(v, Some(Impact::Breaking), "{s:?}");
     assert_eq!(
