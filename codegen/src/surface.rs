@@ -354,8 +354,11 @@ pub(crate) fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Ro
     surface
 }
 
+/// One operation builder: `(field, type)` pairs, success type, error type.
+type BuilderInfo = (Vec<(String, String)>, String, String);
+
 /// Builder structs (`builder::GetJob`): field types and `send()` signatures.
-fn builder_info(file: &syn::File) -> BTreeMap<String, (Vec<(String, String)>, String, String)> {
+fn builder_info(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
     let mut out = BTreeMap::new();
     let Some(items) = file.items.iter().find_map(|i| match i {
         Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),

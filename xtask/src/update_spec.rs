@@ -18,7 +18,9 @@ pub enum Source {
 }
 
 /// The snapshot files, relative to the workspace root, and what they hold.
-const SNAPSHOTS: [(&str, fn(&Surface) -> String); 2] = [
+type Render = fn(&Surface) -> String;
+
+const SNAPSHOTS: [(&str, Render); 2] = [
     (
         "tests/snapshots/api_surface__operations.snap",
         Surface::operations_text,
