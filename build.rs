@@ -14,7 +14,10 @@ fn main() {
         Ok(spec) => spec,
         Err(e) => fail(&format!("cannot read openapi.json: {e}")),
     };
-    let generated = match ionworks_codegen::generate(&spec, &ionworks_codegen::Options::default()) {
+    // The generated `Client` carries a `crate::ClientState` (auth headers,
+    // retry policy, …) that the crate's `ClientHooks` impl reads.
+    let options = ionworks_codegen::Options::default().inner_type("crate::ClientState");
+    let generated = match ionworks_codegen::generate(&spec, &options) {
         Ok(generated) => generated,
         Err(e) => fail(&format!("openapi.json: {e}")),
     };

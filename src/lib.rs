@@ -23,19 +23,52 @@
 //! # Example
 //!
 //! ```no_run
-//! use ionworks::{Client, types::JobType};
+//! use ionworks::{ApiError, Client, types::{JobType, SubmitJobRequest}};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new("https://api.ionworks.com");
+//! // IONWORKS_API_TOKEN or IONWORKS_API_KEY, IONWORKS_API_URL, IONWORKS_ORGANIZATION_ID
+//! let client = Client::from_env()?;
 //! let job = client
 //!     .submit_job()
-//!     .body(ionworks::types::SubmitJobRequest::builder().job_type(JobType::Simulate).priority(5))
+//!     .body(SubmitJobRequest::builder().job_type(JobType::Simulate).priority(5))
 //!     .send()
-//!     .await?;
+//!     .await
+//!     .map_err(ApiError::from)?;
 //! println!("{} is {}", job.job_id, job.status);
 //! # Ok(()) }
 //! ```
+//!
+//! # The facade
+//!
+//! * [`Client::from_env`] and [`Client::builder`] ([`ClientBuilder`]) build
+//!   the client; a misconfiguration is a [`ConfigError`] naming the setting.
+//! * Every request goes through one hook that adds the auth, organization
+//!   and user-agent headers (auth values are marked sensitive), applies the
+//!   request timeout, retries as the [`RetryPolicy`] allows and opens one
+//!   `tracing` span (`ionworks.request`: operation, method, path, status,
+//!   duration, retries; never bodies or secrets).
+//! * Every operation error converts into [`ApiError`], with the status, the
+//!   server's message and code, 422 validation errors, the correlation id
+//!   and whether the failure is transient.
 #![warn(missing_docs)]
+
+mod client;
+mod config;
+mod error;
+mod retry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use client::ClientState;
+pub use config::{
+    ClientBuilder, Config, ConfigError, CredentialKind, DEFAULT_BASE_URL, DEFAULT_USER_AGENT,
+    ENV_API_KEY, ENV_API_TOKEN, ENV_API_URL, ENV_ORGANIZATION_ID, Source,
+};
+pub use error::{ApiError, ErrorKind};
+pub use retry::RetryPolicy;
+
+/// `Result` with [`ApiError`] as the default error.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 #[allow(
     missing_docs,
@@ -49,13 +82,15 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/api.rs"));
 }
 
-/// The generated low-level client: one method per operation.
+/// The client: one method per operation, built by [`Client::from_env`] or
+/// [`Client::builder`].
 pub use generated::Client;
 /// Request builders, one per operation (`client.get_job()` returns [`builder::GetJob`]).
 pub use generated::builder;
 /// Request and response types of the API, with builders for request bodies.
 pub use generated::types;
-/// Error, response and stream types of every generated operation.
+/// Error, response and stream types of every generated operation
+/// (`Error` converts into [`ApiError`]).
 pub use generated::{ByteStream, ClientInfo, Error, ResponseValue};
 
 #[doc = include_str!("../README.md")]

@@ -149,7 +149,7 @@ async fn five_operations_have_clean_names_and_paths() {
         (202, opt),
     ])
     .await;
-    let client = ionworks::Client::new(&server.url);
+    let client = common::client(&server.url);
     let body = SubmitJobRequest::builder()
         .job_type(JobType::Simulate)
         .params(serde_json::Map::new());
@@ -202,7 +202,7 @@ async fn five_operations_have_clean_names_and_paths() {
 #[tokio::test]
 async fn out_of_range_request_is_rejected_before_sending() {
     let server = common::serve(vec![(202, common::job_json("j", "pending").to_string())]).await;
-    let client = ionworks::Client::new(&server.url);
+    let client = common::client(&server.url);
     for (builder, expected) in [
         (
             SubmitJobRequest::builder()

@@ -15,12 +15,59 @@ pub struct Seen {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When the request head arrived.
+    pub at: std::time::Instant,
 }
 
 impl Seen {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("request body is JSON")
     }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One canned response: status, extra headers (a `content-type` here
+/// replaces the JSON default) and body.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// A client for `url` with a test key and millisecond backoff.
+pub fn client(url: &str) -> ionworks::Client {
+    ionworks::Client::builder()
+        .base_url(url)
+        .api_key("test-key")
+        .retry_policy(
+            ionworks::RetryPolicy::default()
+                .with_initial_backoff(std::time::Duration::from_millis(1))
+                .with_max_backoff(std::time::Duration::from_millis(5)),
+        )
+        .build()
+        .expect("test client")
 }
 
 pub struct Server {
@@ -30,14 +77,30 @@ pub struct Server {
 
 /// Serve `(status, body)` pairs in order; the last one repeats.
 pub async fn serve(responses: Vec<(u16, String)>) -> Server {
+    serve_replies(
+        responses
+            .into_iter()
+            .map(|(status, body)| Reply::new(status, body))
+            .collect(),
+    )
+    .await
+}
+
+/// Serve `replies` in order; the last one repeats.
+pub async fn serve_replies(responses: Vec<Reply>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    serve_on(listener, responses)
+}
+
+/// Serve `replies` on an already bound listener.
+pub fn serve_on(listener: TcpListener, responses: Vec<Reply>) -> Server {
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     tokio::spawn(async move {
         let mut n = 0usize;
         while let Ok((mut socket, _)) = listener.accept().await {
-            let (status, body) = responses[n.min(responses.len() - 1)].clone();
+            let reply = responses[n.min(responses.len() - 1)].clone();
             n += 1;
             let log = log.clone();
             tokio::spawn(async move {
@@ -45,11 +108,19 @@ pub async fn serve(responses: Vec<(u16, String)>) -> Server {
                     return;
                 };
                 log.lock().unwrap().push(request);
-                let reply = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(reply.as_bytes()).await;
+                let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
+                if !reply.headers.iter().any(|(k, _)| k == "content-type") {
+                    head.push_str("content-type: application/json\r\n");
+                }
+                for (k, v) in &reply.headers {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str(&format!(
+                    "content-length: {}\r\nconnection: close\r\n\r\n{}",
+                    reply.body.len(),
+                    reply.body
+                ));
+                let _ = socket.write_all(head.as_bytes()).await;
             });
         }
     });
@@ -69,6 +140,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Seen> {
             break i + 4;
         }
     };
+    let at = std::time::Instant::now();
     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
     let mut lines = head.split("\r\n");
     let mut first = lines.next()?.split(' ');
@@ -95,6 +167,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Seen> {
         target,
         headers,
         body: buf[head_end..].to_vec(),
+        at,
     })
 }
 

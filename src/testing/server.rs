@@ -1,0 +1,367 @@
+//! The HTTP side of the stand-in: accept loop, front middleware (log,
+//! faults, credentials) and one handler per operation.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, oneshot};
+
+use super::{Fault, LoggedRequest, Schedule, Shared, Tracked, lock, set_job_status, validation};
+use crate::types::{DomainStatus, JobAccessLevelEnum, JobResponse, JobStatus};
+
+pub(super) const ORGANIZATION_ID: &str = "standin-org";
+pub(super) const PROJECT_ID: &str = "standin-project";
+const USER_ID: &str = "standin-user";
+
+#[derive(Clone)]
+struct App {
+    state: Shared,
+    api_key: Arc<str>,
+}
+
+/// Set on each request: notifying it closes the request's connection.
+#[derive(Clone)]
+struct DropSwitch(Arc<Notify>);
+
+pub(super) fn router(state: Shared, api_key: String) -> Router {
+    let app = App {
+        state,
+        api_key: api_key.into(),
+    };
+    Router::new()
+        .route("/jobs", post(submit_job))
+        .route("/jobs/{job_id}", get(get_job))
+        .route("/jobs/{job_id}/cancel", post(cancel_job))
+        .route("/optimizations/{id}", get(get_optimization))
+        .route("/optimizations/{id}/resubmit", post(resubmit_optimization))
+        .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not Found") })
+        .method_not_allowed_fallback(|| async {
+            detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+        })
+        .layer(middleware::from_fn_with_state(app.clone(), front))
+        .with_state(app)
+}
+
+/// Serves HTTP/1.1 connections until `shutdown` fires (or is dropped).
+pub(super) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    loop {
+        // Accept the next connection unless `shutdown` fires (or is dropped).
+        let accepted = std::future::poll_fn(|cx| {
+            if Pin::new(&mut shutdown).poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            listener.poll_accept(cx).map(Some)
+        })
+        .await;
+        let stream = match accepted {
+            None => return,
+            Some(Ok((stream, _))) => stream,
+            Some(Err(_)) => continue,
+        };
+        tokio::spawn(connection(stream, router.clone()));
+    }
+}
+
+/// Serves one connection until it ends or a handler flips its [`DropSwitch`].
+async fn connection(stream: tokio::net::TcpStream, router: Router) {
+    let switch = DropSwitch(Arc::new(Notify::new()));
+    let on_drop = switch.0.clone();
+    let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(switch.clone());
+        let mut router = router.clone();
+        async move {
+            let request = request.map(Body::new);
+            let response: Result<Response, Infallible> =
+                tower_service::Service::call(&mut router, request).await;
+            response
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    let mut connection = pin!(connection);
+    let mut dropped = pin!(on_drop.notified());
+    std::future::poll_fn(|cx| {
+        if connection.as_mut().poll(cx).is_ready() || dropped.as_mut().poll(cx).is_ready() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
+fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn detail(status: StatusCode, message: &str) -> Response {
+    json_response(status, &json!({ "detail": message }))
+}
+
+fn authorized(headers: &HeaderMap, key: &str) -> bool {
+    let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    api_key == Some(key) || bearer == Some(key)
+}
+
+/// Logs, injects faults and checks credentials, in that order.
+async fn front(State(app): State<App>, request: Request, next: Next) -> Response {
+    let mut entry = LoggedRequest {
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
+        headers: request
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = if matches!(name.as_str(), "authorization" | "x-api-key") {
+                    "<redacted>".to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), value)
+            })
+            .collect(),
+        status: None,
+        fault: None,
+    };
+    let fault = lock(&app.state).faults.pop_front();
+    entry.fault.clone_from(&fault);
+    let response = match fault {
+        Some(Fault::DropConnection) => {
+            lock(&app.state).log.push(entry);
+            if let Some(switch) = request.extensions().get::<DropSwitch>() {
+                switch.0.notify_one();
+                // The connection task drops this future with the connection.
+                std::future::pending::<()>().await;
+            }
+            return detail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "connection could not be dropped",
+            );
+        }
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            detail(
+                status,
+                status.canonical_reason().unwrap_or("Injected fault"),
+            )
+        }
+        Some(Fault::RateLimited { retry_after }) => {
+            let mut response = detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            handle(&app, request, next).await
+        }
+        None => handle(&app, request, next).await,
+    };
+    entry.status = Some(response.status().as_u16());
+    lock(&app.state).log.push(entry);
+    response
+}
+
+async fn handle(app: &App, request: Request, next: Next) -> Response {
+    if !authorized(request.headers(), &app.api_key) {
+        return detail(StatusCode::UNAUTHORIZED, "Invalid or missing credentials");
+    }
+    next.run(request).await
+}
+
+fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Box<Response>> {
+    path.map(|Path(id)| id)
+        .map_err(|e| Box::new(detail(StatusCode::BAD_REQUEST, &e.body_text())))
+}
+
+fn job_not_found(job_id: &str) -> Response {
+    detail(StatusCode::NOT_FOUND, &format!("Job {job_id} not found"))
+}
+
+fn optimization_not_found(id: &str) -> Response {
+    detail(
+        StatusCode::NOT_FOUND,
+        &format!("Optimization {id} not found"),
+    )
+}
+
+async fn submit_job(
+    State(app): State<App>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let request = match validation::submit_job_request(&body, content_type) {
+        Ok(request) => request,
+        Err(errors) => return json_response(StatusCode::UNPROCESSABLE_ENTITY, &errors),
+    };
+    let project_id = query.ok().and_then(|Query(mut q)| q.remove("project_id"));
+    let mut state = lock(&app.state);
+    let job_id = state.next_id("job");
+    let now = Utc::now();
+    let job = JobResponse {
+        access_level: Some(JobAccessLevelEnum::Organization),
+        callback_url: request.callback_url,
+        completed_at: None,
+        compute_time: None,
+        created_at: now,
+        error: None,
+        error_code: None,
+        error_detail: None,
+        is_failed: false,
+        is_terminal: false,
+        job_id: job_id.clone(),
+        job_type: request.job_type,
+        metadata_path: None,
+        organization_id: ORGANIZATION_ID.into(),
+        params_path: Some(format!("jobs/{job_id}/params.json")),
+        parent_job_id: request.parent_job_id,
+        priority: request.priority,
+        project_id,
+        result: None,
+        started_at: None,
+        status: JobStatus::Pending,
+        updated_at: now,
+        user_id: USER_ID.into(),
+    };
+    let schedule = match state.next_job_schedules.pop_front() {
+        Some(schedule) => schedule,
+        None => state.default_job_schedule.clone(),
+    };
+    let mut tracked = Tracked::new(job, schedule);
+    tracked.advance(Instant::now());
+    let body = tracked.resource.clone();
+    state.jobs.insert(job_id, tracked);
+    json_response(StatusCode::ACCEPTED, &body)
+}
+
+async fn get_job(State(app): State<App>, path: Result<Path<String>, PathRejection>) -> Response {
+    let job_id = match path_id(path) {
+        Ok(id) => id,
+        Err(response) => return *response,
+    };
+    let mut state = lock(&app.state);
+    match state.jobs.get_mut(&job_id) {
+        Some(tracked) => {
+            tracked.advance(Instant::now());
+            json_response(StatusCode::OK, &tracked.resource)
+        }
+        None => job_not_found(&job_id),
+    }
+}
+
+async fn cancel_job(State(app): State<App>, path: Result<Path<String>, PathRejection>) -> Response {
+    let job_id = match path_id(path) {
+        Ok(id) => id,
+        Err(response) => return *response,
+    };
+    let mut state = lock(&app.state);
+    let Some(tracked) = state.jobs.get_mut(&job_id) else {
+        return job_not_found(&job_id);
+    };
+    tracked.advance(Instant::now());
+    match tracked.resource.status {
+        JobStatus::Completed | JobStatus::Failed => detail(
+            StatusCode::CONFLICT,
+            &format!(
+                "Job {job_id} is already {} and cannot be canceled",
+                tracked.resource.status
+            ),
+        ),
+        JobStatus::Canceled => json_response(StatusCode::OK, &tracked.resource),
+        _ => {
+            set_job_status(&mut tracked.resource, JobStatus::Canceled, Utc::now());
+            tracked.hold();
+            json_response(StatusCode::OK, &tracked.resource)
+        }
+    }
+}
+
+async fn get_optimization(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    let id = match path_id(path) {
+        Ok(id) => id,
+        Err(response) => return *response,
+    };
+    let mut state = lock(&app.state);
+    match state.optimizations.get_mut(&id) {
+        Some(tracked) => {
+            tracked.advance(Instant::now());
+            json_response(StatusCode::OK, &tracked.resource)
+        }
+        None => optimization_not_found(&id),
+    }
+}
+
+async fn resubmit_optimization(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    let id = match path_id(path) {
+        Ok(id) => id,
+        Err(response) => return *response,
+    };
+    let mut state = lock(&app.state);
+    let Some(tracked) = state.optimizations.get_mut(&id) else {
+        return optimization_not_found(&id);
+    };
+    tracked.advance(Instant::now());
+    if tracked.resource.status != Some(DomainStatus::Failed) {
+        let status = tracked
+            .resource
+            .status
+            .as_ref()
+            .map_or("unknown", |s| s.as_str());
+        return detail(
+            StatusCode::CONFLICT,
+            &format!("Only a failed optimization can be resubmitted; {id} is {status}"),
+        );
+    }
+    let o = &mut tracked.resource;
+    o.status = Some(DomainStatus::Queued);
+    o.error = None;
+    o.error_code = None;
+    o.metrics = None;
+    *tracked = Tracked::new(tracked.resource.clone(), Schedule::default());
+    json_response(StatusCode::ACCEPTED, &tracked.resource)
+}
