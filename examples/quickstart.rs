@@ -22,7 +22,7 @@ use ionworks::types::{JobResponse, JobType, SubmitJobRequest};
 pub async fn run(
     client: &Client,
     poll: Duration,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<JobResponse, Box<dyn std::error::Error>> {
     let request = SubmitJobRequest::builder()
         .job_type(JobType::Dummy)
@@ -34,29 +34,26 @@ pub async fn run(
     // A plain polling loop; the server decides what is terminal.
     let started = Instant::now();
     let live = std::io::stdout().is_terminal();
-    let mut last_status = None;
-    let job = loop {
-        let job = client
-            .get_job()
-            .job_id(&job.job_id)
-            .send()
-            .await?
-            .into_inner();
-        let elapsed = started.elapsed().as_secs_f64();
-        if live {
-            write!(out, "\r  {:<12} {elapsed:>6.1}s", job.status.as_str())?;
-            out.flush()?;
-        } else if last_status.as_ref() != Some(&job.status) {
-            writeln!(out, "  {:<12} {elapsed:>6.1}s", job.status.as_str())?;
-        }
-        last_status = Some(job.status.clone());
-        if job.is_terminal {
-            break job;
-        }
-        tokio::time::sleep(poll).await;
-    };
+    let job = client
+        .wait_until_terminal(&job.job_id)
+        .max_delay(poll)
+        .accept_failed(true)
+        .observe(|update| {
+            let elapsed = update.elapsed.as_secs_f64();
+            // One line, rewritten in place on a terminal; a line per change otherwise.
+            let _ = if live {
+                write!(out, "\r  {:<12} {elapsed:>6.1}s", update.status)
+            } else {
+                writeln!(out, "  {:<12} {elapsed:>6.1}s", update.status)
+            };
+            let _ = out.flush();
+        })
+        .await?;
+    let elapsed = started.elapsed().as_secs_f64();
     if live {
-        writeln!(out)?;
+        writeln!(out, "\r  {:<12} {elapsed:>6.1}s", job.status.as_str())?;
+    } else {
+        writeln!(out, "  {:<12} {elapsed:>6.1}s", job.status.as_str())?;
     }
 
     if job.is_failed {

@@ -61,6 +61,7 @@ pub struct ApiError {
     operation: Option<&'static str>,
     details: ErrorDetails,
     correlation_id: Option<String>,
+    retry_after: Option<std::time::Duration>,
     retryable: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -104,6 +105,11 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         self.retryable
     }
+    /// How long the server asked the client to wait (`Retry-After`, in
+    /// seconds or as an HTTP date), uncapped.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
+    }
     /// 410 Gone: the server no longer accepts this request.
     pub fn is_gone(&self) -> bool {
         self.status == Some(StatusCode::GONE)
@@ -116,6 +122,7 @@ impl ApiError {
             operation: None,
             details: ErrorDetails::default(),
             correlation_id: None,
+            retry_after: None,
             retryable: false,
             source: None,
         }
@@ -133,8 +140,34 @@ impl ApiError {
                 .get(CORRELATION_ID)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            retry_after: headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now())),
             details,
             ..Self::new(ErrorKind::Status)
+        }
+    }
+}
+
+#[cfg(test)]
+impl ApiError {
+    /// An error response with `status` (and `Retry-After`), for unit tests.
+    pub(crate) fn for_status(status: u16, retry_after: Option<std::time::Duration>) -> Self {
+        let status = StatusCode::from_u16(status).expect("valid status");
+        let mut error = Self::from_status(
+            status,
+            &reqwest::header::HeaderMap::new(),
+            ErrorDetails::default(),
+        );
+        error.retry_after = retry_after;
+        error
+    }
+
+    /// A connection failure, for unit tests.
+    pub(crate) fn transport() -> Self {
+        Self {
+            retryable: true,
+            ..Self::new(ErrorKind::Transport)
         }
     }
 }

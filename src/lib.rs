@@ -58,6 +58,7 @@ mod error;
 mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod wait;
 
 pub use client::ClientState;
 pub use config::{
@@ -66,6 +67,10 @@ pub use config::{
 };
 pub use error::{ApiError, ErrorKind};
 pub use retry::RetryPolicy;
+pub use wait::{
+    OPTIMIZATION_TERMINAL, Phase, Pollable, Progress, RequestBudget, Update, UpdateKind, Wait,
+    WaitError, WaitMany, WaitPolicy,
+};
 
 /// `Result` with [`ApiError`] as the default error.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;

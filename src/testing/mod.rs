@@ -165,6 +165,8 @@ pub struct LoggedRequest {
     pub status: Option<u16>,
     /// The fault injected into this request, if any.
     pub fault: Option<Fault>,
+    /// When the request arrived.
+    pub received_at: Instant,
 }
 
 impl LoggedRequest {

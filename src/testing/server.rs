@@ -138,6 +138,7 @@ fn authorized(headers: &HeaderMap, key: &str) -> bool {
 /// Logs, injects faults and checks credentials, in that order.
 async fn front(State(app): State<App>, request: Request, next: Next) -> Response {
     let mut entry = LoggedRequest {
+        received_at: std::time::Instant::now(),
         method: request.method().to_string(),
         path: request.uri().path().to_owned(),
         query: request.uri().query().map(str::to_owned),

@@ -1,0 +1,941 @@
+//! Waiting for jobs and optimizations to reach a terminal state.
+//!
+//! One generic poller ([`Wait`]) and one small predicate per resource
+//! ([`Pollable`]): a job is terminal and failed when the server says so
+//! (`is_terminal` / `is_failed`), so new statuses need no SDK release; an
+//! optimization is terminal in one of [`OPTIMIZATION_TERMINAL`].
+//!
+//! ```no_run
+//! # async fn run(client: ionworks::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! let job = client
+//!     .wait_until_terminal("job-123")
+//!     .timeout(Duration::from_secs(600))
+//!     .observe(|u| eprintln!("{} after {:.1?} (poll {})", u.status, u.elapsed, u.attempt))
+//!     .await?;
+//! println!("result: {:?}", job.result);
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::{Either, select};
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::time::Instant;
+
+use crate::types::{DomainStatus, JobResponse, OptimizationResource, SubmitJobRequest};
+use crate::{ApiError, Client, ErrorKind};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where a resource is in its lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Not terminal yet.
+    Running,
+    /// Terminal and successful.
+    Succeeded,
+    /// Terminal and unsuccessful (failed or canceled).
+    Failed,
+}
+
+/// A resource the poller can wait for: its status text and its [`Phase`].
+pub trait Pollable: Clone + Send + Sync + 'static {
+    /// `"job"` or `"optimization"`, for messages and tracing.
+    const KIND: &'static str;
+    /// The status as the server sent it.
+    fn status_text(&self) -> String;
+    /// Where the resource is; decided by the server where it can be.
+    fn phase(&self) -> Phase;
+    /// Whether the status is one this SDK version does not know.
+    fn status_unknown(&self) -> bool;
+}
+
+impl Pollable for JobResponse {
+    const KIND: &'static str = "job";
+    fn status_text(&self) -> String {
+        self.status.to_string()
+    }
+    /// The server's `is_terminal` / `is_failed`, never status names.
+    fn phase(&self) -> Phase {
+        match (self.is_terminal, self.is_failed) {
+            (false, _) => Phase::Running,
+            (true, false) => Phase::Succeeded,
+            (true, true) => Phase::Failed,
+        }
+    }
+    fn status_unknown(&self) -> bool {
+        self.status.is_unknown()
+    }
+}
+
+/// The optimization statuses that end a run, with their phase. The only
+/// place they are listed; any other status (including one this SDK does not
+/// know) means the run goes on.
+pub const OPTIMIZATION_TERMINAL: [(DomainStatus, Phase); 3] = [
+    (DomainStatus::Succeeded, Phase::Succeeded),
+    (DomainStatus::Failed, Phase::Failed),
+    (DomainStatus::Canceled, Phase::Failed),
+];
+
+impl Pollable for OptimizationResource {
+    const KIND: &'static str = "optimization";
+    fn status_text(&self) -> String {
+        self.status
+            .as_ref()
+            .map_or_else(|| "none".to_string(), ToString::to_string)
+    }
+    fn phase(&self) -> Phase {
+        let Some(status) = &self.status else {
+            return Phase::Running;
+        };
+        OPTIMIZATION_TERMINAL
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(Phase::Running, |(_, phase)| *phase)
+    }
+    fn status_unknown(&self) -> bool {
+        self.status.as_ref().is_some_and(DomainStatus::is_unknown)
+    }
+}
+
+/// How often to poll and for how long.
+///
+/// The defaults (first poll at once, then 0.5 s doubling up to 12 s, less up
+/// to 10% jitter, for at most one hour) come from `examples/wait_simulation.rs`:
+/// on 1–3 s jobs they detect completion about twice as soon as fixed 2 s
+/// polling; on jobs of a minute or more they make a third of its requests or
+/// fewer, with a lag under 20% of the job's duration (and never over 12 s).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitPolicy {
+    /// Shortest pause between polls.
+    pub min_delay: Duration,
+    /// Longest pause between polls.
+    pub max_delay: Duration,
+    /// Growth of the pause after each poll (1.0 polls at a fixed interval).
+    pub multiplier: f64,
+    /// Fraction of each pause taken off at random (0.0 to 1.0), so that many
+    /// waiters do not poll in lockstep. The pause never drops below `min_delay`.
+    pub jitter: f64,
+    /// Overall deadline, counted from the start of the wait.
+    pub timeout: Duration,
+    /// Time allowed to the final poll made at the deadline.
+    pub final_poll_timeout: Duration,
+}
+
+impl Default for WaitPolicy {
+    fn default() -> Self {
+        Self {
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(12),
+            multiplier: 2.0,
+            jitter: 0.1,
+            timeout: Duration::from_secs(3600),
+            final_poll_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl WaitPolicy {
+    /// Polling at a fixed interval, without jitter.
+    pub fn fixed(interval: Duration) -> Self {
+        Self {
+            min_delay: interval,
+            max_delay: interval,
+            multiplier: 1.0,
+            jitter: 0.0,
+            ..Self::default()
+        }
+    }
+
+    /// The pause after poll number `attempt` (1-based), before `Retry-After`.
+    fn delay(&self, attempt: u32, rng: &mut fastrand::Rng) -> Duration {
+        // A maximum below the minimum wins (it is the caller's latest word).
+        let max = self.max_delay.as_secs_f64();
+        let min = self.min_delay.as_secs_f64().min(max);
+        let growth = self
+            .multiplier
+            .max(1.0)
+            .powi(attempt.saturating_sub(1).min(64) as i32);
+        let base = (min * growth).clamp(min, max);
+        let jittered = base * (1.0 - self.jitter.clamp(0.0, 1.0) * rng.f64());
+        Duration::from_secs_f64(jittered.max(min))
+    }
+}
+
+/// What happened on a poll worth reporting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpdateKind {
+    /// The status changed (the first poll always counts as a change).
+    StatusChanged,
+    /// The status changed to one this SDK does not know; waiting goes on.
+    UnknownStatus,
+    /// A transient error (connection failure, 5xx, 429, timeout) was absorbed.
+    TransientError(String),
+}
+
+/// Progress of a wait, reported once per status change and per absorbed error.
+#[derive(Clone, Debug)]
+pub struct Update<R> {
+    /// What happened.
+    pub kind: UpdateKind,
+    /// Poll number, from 1.
+    pub attempt: u32,
+    /// Time since the wait started.
+    pub elapsed: Duration,
+    /// The latest status seen (empty before the first successful poll).
+    pub status: String,
+    /// The pause before the next poll; `None` when the wait is over.
+    pub next_delay: Option<Duration>,
+    /// The latest resource seen.
+    pub resource: Option<R>,
+}
+
+/// Why a wait did not end with a successful resource.
+#[non_exhaustive]
+pub enum WaitError<R> {
+    /// The resource ended failed or canceled; it carries the final resource
+    /// (for a job, its `error` and `error_code`).
+    Failed(Box<R>),
+    /// The deadline passed first.
+    TimedOut {
+        /// The last resource seen, if any poll succeeded.
+        last: Option<Box<R>>,
+        /// Polls made.
+        polls: u32,
+        /// Time waited.
+        elapsed: Duration,
+    },
+    /// A permanent error (401, 403, 404, 422, …) ended the wait at once.
+    Api(ApiError),
+    /// The cancellation future given to [`Wait::cancel_on`] completed.
+    Cancelled {
+        /// Polls made.
+        polls: u32,
+        /// Time waited.
+        elapsed: Duration,
+    },
+}
+
+impl<R: Pollable> fmt::Debug for WaitError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl<R: Pollable> fmt::Display for WaitError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Failed(r) => write!(
+                f,
+                "{} ended unsuccessfully with status {}",
+                R::KIND,
+                r.status_text()
+            ),
+            Self::TimedOut {
+                last,
+                polls,
+                elapsed,
+            } => write!(
+                f,
+                "{} still {} after {elapsed:.1?} ({polls} polls)",
+                R::KIND,
+                last.as_ref()
+                    .map_or_else(|| "unknown".to_string(), |r| r.status_text())
+            ),
+            Self::Api(e) => write!(f, "waiting for {} failed: {e}", R::KIND),
+            Self::Cancelled { polls, elapsed } => {
+                write!(
+                    f,
+                    "waiting for {} cancelled after {elapsed:.1?} ({polls} polls)",
+                    R::KIND
+                )
+            }
+        }
+    }
+}
+
+impl<R: Pollable> std::error::Error for WaitError<R> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A shared request budget for many waits: at most `per_second` polls start
+/// per second across every wait that uses it.
+#[derive(Clone, Debug)]
+pub struct RequestBudget {
+    interval: Duration,
+    next: Arc<Mutex<Option<Instant>>>,
+}
+
+impl RequestBudget {
+    /// A budget of `per_second` polls per second (at least one).
+    pub fn per_second(per_second: f64) -> Self {
+        Self {
+            interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)),
+            next: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    async fn acquire(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+type Fetch<'a, R> = Box<dyn FnMut() -> BoxFuture<'a, Result<R, ApiError>> + Send + 'a>;
+type Observer<'a, R> = Box<dyn FnMut(&Update<R>) + Send + 'a>;
+
+/// A configurable wait; `.await` it, or turn it into a stream of updates
+/// with [`Wait::updates`]. Dropping it stops all polling.
+#[must_use = "a wait does nothing until awaited"]
+pub struct Wait<'a, R> {
+    id: String,
+    fetch: Fetch<'a, R>,
+    policy: WaitPolicy,
+    observer: Option<Observer<'a, R>>,
+    cancel: Option<BoxFuture<'a, ()>>,
+    accept_failed: bool,
+    budget: Option<RequestBudget>,
+}
+
+impl<'a, R: Pollable> Wait<'a, R> {
+    /// Wait on any resource fetched by `fetch` (the client methods below use
+    /// this with `get_job` and `get_optimization_resource`).
+    pub fn from_fn<F, Fut>(id: impl Into<String>, mut fetch: F) -> Self
+    where
+        F: FnMut() -> Fut + Send + 'a,
+        Fut: Future<Output = Result<R, ApiError>> + Send + 'a,
+    {
+        Self {
+            id: id.into(),
+            fetch: Box::new(move || Box::pin(fetch())),
+            policy: WaitPolicy::default(),
+            observer: None,
+            cancel: None,
+            accept_failed: false,
+            budget: None,
+        }
+    }
+
+    /// Replace the whole policy.
+    pub fn policy(mut self, policy: WaitPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+    /// Shortest pause between polls.
+    pub fn min_delay(mut self, delay: Duration) -> Self {
+        self.policy.min_delay = delay;
+        self
+    }
+    /// Longest pause between polls.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.policy.max_delay = delay;
+        self
+    }
+    /// Overall deadline, from the start of the wait.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.policy.timeout = timeout;
+        self
+    }
+    /// Call `observer` on every status change and absorbed transient error.
+    pub fn observe(mut self, observer: impl FnMut(&Update<R>) + Send + 'a) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+    /// Stop waiting (with [`WaitError::Cancelled`]) when `signal` completes.
+    /// Nothing is cancelled on the server.
+    pub fn cancel_on(mut self, signal: impl Future<Output = ()> + Send + 'a) -> Self {
+        self.cancel = Some(Box::pin(signal));
+        self
+    }
+    /// Return a failed or canceled terminal resource as `Ok` instead of
+    /// [`WaitError::Failed`].
+    pub fn accept_failed(mut self, accept: bool) -> Self {
+        self.accept_failed = accept;
+        self
+    }
+    /// Share a request budget with other waits.
+    pub fn budget(mut self, budget: RequestBudget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// The updates of this wait as a stream; the last item is `Done` with
+    /// the outcome.
+    pub fn updates(self) -> impl Stream<Item = Progress<R>> + Send + 'a {
+        let poller = Poller::new(self);
+        stream::unfold(Some(poller), |state| async move {
+            let mut poller = state?;
+            let item = poller.next().await;
+            let more = !matches!(item, Progress::Done(_));
+            Some((item, more.then_some(poller)))
+        })
+    }
+
+    async fn run(self) -> Result<R, WaitError<R>> {
+        let mut poller = Poller::new(self);
+        loop {
+            match poller.next().await {
+                Progress::Update(update) => {
+                    if let Some(observer) = poller.wait.observer.as_mut() {
+                        observer(&update);
+                    }
+                }
+                Progress::Done(outcome) => return outcome,
+            }
+        }
+    }
+}
+
+impl<'a, R: Pollable> IntoFuture for Wait<'a, R> {
+    type Output = Result<R, WaitError<R>>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        use tracing::Instrument as _;
+        let span = tracing::debug_span!("ionworks.wait", kind = R::KIND, id = %self.id);
+        Box::pin(self.run().instrument(span))
+    }
+}
+
+/// One item of [`Wait::updates`].
+#[derive(Debug)]
+pub enum Progress<R: Pollable> {
+    /// A status change or an absorbed transient error.
+    Update(Update<R>),
+    /// The wait is over.
+    Done(Result<R, WaitError<R>>),
+}
+
+/// Whether an error ends the wait: anything but a transient failure.
+fn permanent(error: &ApiError) -> bool {
+    !(error.is_retryable() || error.kind() == ErrorKind::Transport)
+}
+
+struct Poller<'a, R> {
+    wait: Wait<'a, R>,
+    start: Instant,
+    deadline: Instant,
+    next_at: Option<Instant>,
+    final_poll: bool,
+    polls: u32,
+    last: Option<R>,
+    last_status: Option<String>,
+    rng: fastrand::Rng,
+}
+
+impl<'a, R: Pollable> Poller<'a, R> {
+    fn new(wait: Wait<'a, R>) -> Self {
+        let start = Instant::now();
+        Self {
+            deadline: start + wait.policy.timeout,
+            wait,
+            start,
+            next_at: None,
+            final_poll: false,
+            polls: 0,
+            last: None,
+            last_status: None,
+            rng: fastrand::Rng::new(),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        Instant::now() - self.start
+    }
+
+    /// Run `fut` unless the cancellation signal fires first.
+    async fn or_cancel<T>(&mut self, fut: impl Future<Output = T> + Send) -> Option<T> {
+        match self.wait.cancel.as_mut() {
+            None => Some(fut.await),
+            Some(cancel) => match select(cancel, Box::pin(fut)).await {
+                Either::Left(((), _)) => None,
+                Either::Right((value, _)) => Some(value),
+            },
+        }
+    }
+
+    fn cancelled(&self) -> Progress<R> {
+        Progress::Done(Err(WaitError::Cancelled {
+            polls: self.polls,
+            elapsed: self.elapsed(),
+        }))
+    }
+
+    /// Poll until something is worth reporting.
+    async fn next(&mut self) -> Progress<R> {
+        loop {
+            if let Some(at) = self.next_at
+                && self.or_cancel(tokio::time::sleep_until(at)).await.is_none()
+            {
+                return self.cancelled();
+            }
+            if let Some(budget) = self.wait.budget.clone()
+                && self.or_cancel(budget.acquire()).await.is_none()
+            {
+                return self.cancelled();
+            }
+            self.polls += 1;
+            let limit = if self.final_poll {
+                self.wait.policy.final_poll_timeout
+            } else {
+                self.deadline.saturating_duration_since(Instant::now())
+            };
+            let fetch = (self.wait.fetch)();
+            let Some(result) = self.or_cancel(tokio::time::timeout(limit, fetch)).await else {
+                return self.cancelled();
+            };
+            let mut delay = self.wait.policy.delay(self.polls, &mut self.rng);
+            let mut report = None;
+            match result {
+                Ok(Ok(resource)) => {
+                    let status = resource.status_text();
+                    let phase = resource.phase();
+                    tracing::debug!(kind = R::KIND, id = %self.wait.id, poll = self.polls, status = %status, "poll");
+                    let changed = self.last_status.as_deref() != Some(status.as_str());
+                    if changed {
+                        report = Some(if resource.status_unknown() {
+                            UpdateKind::UnknownStatus
+                        } else {
+                            UpdateKind::StatusChanged
+                        });
+                    }
+                    self.last_status = Some(status);
+                    self.last = Some(resource.clone());
+                    match phase {
+                        Phase::Running => {}
+                        Phase::Failed if !self.wait.accept_failed => {
+                            return Progress::Done(Err(WaitError::Failed(Box::new(resource))));
+                        }
+                        Phase::Succeeded | Phase::Failed => return Progress::Done(Ok(resource)),
+                    }
+                }
+                Ok(Err(error)) if permanent(&error) => {
+                    tracing::debug!(kind = R::KIND, id = %self.wait.id, poll = self.polls, error = %error, "poll failed");
+                    return Progress::Done(Err(WaitError::Api(error)));
+                }
+                Ok(Err(error)) => {
+                    tracing::debug!(kind = R::KIND, id = %self.wait.id, poll = self.polls, error = %error, "transient poll error");
+                    if let Some(after) = error.retry_after() {
+                        delay = delay.max(after);
+                    }
+                    report = Some(UpdateKind::TransientError(error.to_string()));
+                }
+                Err(_) => {
+                    report = Some(UpdateKind::TransientError(format!(
+                        "poll timed out after {limit:.1?}"
+                    )));
+                }
+            }
+            if self.final_poll {
+                return Progress::Done(Err(WaitError::TimedOut {
+                    last: self.last.take().map(Box::new),
+                    polls: self.polls,
+                    elapsed: self.elapsed(),
+                }));
+            }
+            let mut next = Instant::now() + delay;
+            if next >= self.deadline {
+                next = self.deadline;
+                self.final_poll = true;
+            }
+            self.next_at = Some(next);
+            if let Some(kind) = report {
+                return Progress::Update(Update {
+                    kind,
+                    attempt: self.polls,
+                    elapsed: self.elapsed(),
+                    status: self.last_status.clone().unwrap_or_default(),
+                    next_delay: Some(next - Instant::now()),
+                    resource: self.last.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Options for waiting on many resources at once.
+#[derive(Clone, Debug)]
+pub struct WaitMany {
+    /// Waits in flight at a time.
+    pub concurrency: usize,
+    /// Polls per second across all of them.
+    pub requests_per_second: f64,
+    /// Policy of each wait.
+    pub policy: WaitPolicy,
+}
+
+impl Default for WaitMany {
+    fn default() -> Self {
+        Self {
+            concurrency: 32,
+            requests_per_second: 10.0,
+            policy: WaitPolicy::default(),
+        }
+    }
+}
+
+impl Client {
+    /// Wait for job `job_id` to reach a terminal state (as decided by the
+    /// server's `is_terminal` / `is_failed`).
+    pub fn wait_until_terminal(&self, job_id: impl Into<String>) -> Wait<'_, JobResponse> {
+        let id: String = job_id.into();
+        let key = id.clone();
+        Wait::from_fn(id, move || {
+            let request = self.get_job().job_id(key.clone());
+            async move {
+                request
+                    .send()
+                    .await
+                    .map(|r| r.into_inner())
+                    .map_err(ApiError::from)
+            }
+        })
+    }
+
+    /// Wait for optimization `id` to reach one of [`OPTIMIZATION_TERMINAL`].
+    pub fn wait_for_optimization(&self, id: impl Into<String>) -> Wait<'_, OptimizationResource> {
+        let id: String = id.into();
+        let key = id.clone();
+        Wait::from_fn(id, move || {
+            let request = self.get_optimization_resource().id(key.clone());
+            async move {
+                request
+                    .send()
+                    .await
+                    .map(|r| r.into_inner())
+                    .map_err(ApiError::from)
+            }
+        })
+    }
+
+    /// Submit a job and wait for it with the default policy.
+    pub async fn submit_and_wait(
+        &self,
+        body: SubmitJobRequest,
+    ) -> Result<JobResponse, WaitError<JobResponse>> {
+        let job = self
+            .submit_job()
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| WaitError::Api(e.into()))?;
+        self.wait_until_terminal(job.into_inner().job_id).await
+    }
+
+    /// Resubmit a failed optimization and wait for it with the default policy.
+    pub async fn resubmit_and_wait(
+        &self,
+        id: &str,
+    ) -> Result<OptimizationResource, WaitError<OptimizationResource>> {
+        self.resubmit_optimization()
+            .id(id)
+            .send()
+            .await
+            .map_err(|e| WaitError::Api(e.into()))?;
+        self.wait_for_optimization(id).await
+    }
+
+    /// Wait for many jobs with bounded concurrency and a shared request
+    /// budget; outcomes come back in the order of `job_ids`.
+    pub async fn wait_for_jobs<I, S>(
+        &self,
+        job_ids: I,
+        options: WaitMany,
+    ) -> Vec<(String, Result<JobResponse, WaitError<JobResponse>>)>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let budget = RequestBudget::per_second(options.requests_per_second);
+        let waits =
+            job_ids
+                .into_iter()
+                .map(Into::into)
+                .enumerate()
+                .map(|(i, id): (usize, String)| {
+                    let wait = self
+                        .wait_until_terminal(id.clone())
+                        .policy(options.policy.clone())
+                        .budget(budget.clone());
+                    async move { (i, id, wait.await) }
+                });
+        let mut done: Vec<(usize, String, _)> = stream::iter(waits)
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        done.sort_by_key(|(i, _, _)| *i);
+        done.into_iter()
+            .map(|(_, id, outcome)| (id, outcome))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    type FakeFetch = Box<dyn FnMut() -> BoxFuture<'static, Result<Fake, ApiError>> + Send>;
+
+    #[derive(Clone, Debug)]
+    struct Fake {
+        status: &'static str,
+        phase: Phase,
+    }
+
+    impl Pollable for Fake {
+        const KIND: &'static str = "fake";
+        fn status_text(&self) -> String {
+            self.status.to_string()
+        }
+        fn phase(&self) -> Phase {
+            self.phase
+        }
+        fn status_unknown(&self) -> bool {
+            self.status == "mystery"
+        }
+    }
+
+    const RUNNING: Fake = Fake {
+        status: "running",
+        phase: Phase::Running,
+    };
+    const DONE: Fake = Fake {
+        status: "done",
+        phase: Phase::Succeeded,
+    };
+
+    /// Poll instants (relative to the start) of a wait whose fetch answers `answer(n)`.
+    fn recorder(
+        answer: impl Fn(u32) -> Result<Fake, ApiError> + Send + Sync + 'static,
+    ) -> (Arc<Mutex<Vec<Duration>>>, FakeFetch) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let start = Instant::now();
+        let answer = Arc::new(answer);
+        let seen = log.clone();
+        let fetch = move || {
+            let seen = seen.clone();
+            let answer = answer.clone();
+            Box::pin(async move {
+                let mut seen = seen.lock().unwrap();
+                seen.push(Instant::now() - start);
+                answer(seen.len() as u32)
+            }) as BoxFuture<'static, _>
+        };
+        (log, Box::new(fetch))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn delays_grow_within_bounds_with_jitter_in_range() {
+        let policy = WaitPolicy {
+            timeout: Duration::from_secs(10_000),
+            ..WaitPolicy::default()
+        };
+        let (log, fetch) = recorder(|n| Ok(if n < 40 { RUNNING } else { DONE }));
+        let out = Wait::from_fn("x", fetch)
+            .policy(policy.clone())
+            .await
+            .unwrap();
+        assert_eq!(out.status, "done");
+        let times = log.lock().unwrap().clone();
+        assert_eq!(times[0], Duration::ZERO, "first poll at once");
+        let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+        for (i, gap) in gaps.iter().enumerate() {
+            let (min, max) = (
+                policy.min_delay.as_secs_f64(),
+                policy.max_delay.as_secs_f64(),
+            );
+            let base = (min * policy.multiplier.powi(i as i32)).clamp(min, max);
+            let low = (base * (1.0 - policy.jitter)).max(min);
+            let secs = gap.as_secs_f64();
+            assert!(
+                secs >= low - 1e-6 && secs <= base + 1e-6,
+                "gap {i}: {secs} not in [{low}, {base}]"
+            );
+        }
+        assert!(gaps.iter().all(|g| *g <= policy.max_delay));
+        assert!(
+            gaps.last().unwrap().as_secs_f64() >= policy.max_delay.as_secs_f64() * 0.9 - 1e-6,
+            "reached the cap: {gaps:?}"
+        );
+        assert!(gaps.windows(2).any(|w| w[1] > w[0]), "delays grow");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deadline_is_met_exactly_with_a_final_poll() {
+        let (log, fetch) = recorder(|_| Ok(RUNNING));
+        let start = Instant::now();
+        let err = Wait::from_fn("x", fetch)
+            .timeout(Duration::from_secs(60))
+            .await
+            .unwrap_err();
+        let WaitError::TimedOut {
+            last,
+            polls,
+            elapsed,
+        } = err
+        else {
+            panic!("{err}")
+        };
+        assert_eq!(elapsed, Duration::from_secs(60));
+        assert_eq!(Instant::now() - start, Duration::from_secs(60));
+        assert_eq!(last.unwrap().status, "running");
+        let times = log.lock().unwrap().clone();
+        assert_eq!(polls as usize, times.len());
+        assert_eq!(
+            *times.last().unwrap(),
+            Duration::from_secs(60),
+            "final poll at the deadline"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_request_cannot_overrun_the_deadline() {
+        let start = Instant::now();
+        let fetch = || {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok(RUNNING)
+            }) as BoxFuture<'static, Result<Fake, ApiError>>
+        };
+        let policy = WaitPolicy {
+            final_poll_timeout: Duration::from_secs(2),
+            ..WaitPolicy::default()
+        };
+        let err = Wait::from_fn("x", fetch)
+            .policy(policy)
+            .timeout(Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, WaitError::TimedOut { polls: 2, .. }), "{err}");
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_secs(32),
+            "deadline + final poll's own limit"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_honoured_and_transient_errors_absorbed() {
+        let (log, fetch) = recorder(|n| match n {
+            1 => Err(ApiError::for_status(429, Some(Duration::from_secs(7)))),
+            2 => Err(ApiError::for_status(503, None)),
+            3 => Err(ApiError::transport()),
+            _ => Ok(DONE),
+        });
+        let mut updates = Vec::new();
+        let out = Wait::from_fn("x", fetch)
+            .observe(|u| updates.push(u.kind.clone()))
+            .await
+            .unwrap();
+        assert_eq!(out.status, "done");
+        let times = log.lock().unwrap().clone();
+        assert!(times[1] >= Duration::from_secs(7), "{times:?}");
+        assert_eq!(updates.len(), 3);
+        assert!(
+            updates
+                .iter()
+                .all(|u| matches!(u, UpdateKind::TransientError(_)))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn permanent_errors_end_the_wait_at_once() {
+        for status in [401, 403, 404, 422] {
+            let (log, fetch) = recorder(move |_| Err(ApiError::for_status(status, None)));
+            let err = Wait::from_fn("x", fetch).await.unwrap_err();
+            let WaitError::Api(e) = err else {
+                panic!("{err}")
+            };
+            assert_eq!(e.status().unwrap().as_u16(), status);
+            assert_eq!(log.lock().unwrap().len(), 1);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stream_yields_each_status_change_once() {
+        let statuses = ["queued", "queued", "mystery", "mystery", "running", "done"];
+        let fetch = {
+            let n = Arc::new(Mutex::new(0usize));
+            move || {
+                let n = n.clone();
+                Box::pin(async move {
+                    let mut n = n.lock().unwrap();
+                    let s = statuses[*n];
+                    *n += 1;
+                    Ok(Fake {
+                        status: s,
+                        phase: if s == "done" {
+                            Phase::Succeeded
+                        } else {
+                            Phase::Running
+                        },
+                    })
+                }) as BoxFuture<'static, Result<Fake, ApiError>>
+            }
+        };
+        let items: Vec<Progress<Fake>> = Wait::from_fn("x", fetch).updates().collect().await;
+        let kinds: Vec<(String, UpdateKind)> = items
+            .iter()
+            .filter_map(|p| match p {
+                Progress::Update(u) => Some((u.status.clone(), u.kind.clone())),
+                Progress::Done(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("queued".into(), UpdateKind::StatusChanged),
+                ("mystery".into(), UpdateKind::UnknownStatus),
+                ("running".into(), UpdateKind::StatusChanged),
+            ]
+        );
+        assert!(matches!(items.last(), Some(Progress::Done(Ok(f))) if f.status == "done"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn budget_spaces_requests() {
+        let budget = RequestBudget::per_second(4.0);
+        let start = Instant::now();
+        for _ in 0..9 {
+            budget.acquire().await;
+        }
+        assert_eq!(Instant::now() - start, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn optimization_phase_uses_the_terminal_table() {
+        let mut o: OptimizationResource = serde_json::from_value(serde_json::json!({
+            "id": "o", "project_id": "p", "organization_id": "g"}))
+        .unwrap();
+        assert_eq!(o.phase(), Phase::Running);
+        for (status, phase) in [
+            ("queued", Phase::Running),
+            ("running", Phase::Running),
+            ("paused_by_admin", Phase::Running),
+            ("succeeded", Phase::Succeeded),
+            ("failed", Phase::Failed),
+            ("canceled", Phase::Failed),
+        ] {
+            o.status = Some(DomainStatus::from(status));
+            assert_eq!(o.phase(), phase, "{status}");
+        }
+    }
+}
