@@ -112,6 +112,9 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         ));
     }
     root.entry("paths").or_insert_with(|| json!({}));
+    check_refs(&doc, &doc, "")?;
+    check_alias_cycles(&doc)?;
+    let root = doc.as_object_mut().expect("checked above");
 
     let mut cx = Cx { report };
     // Components first: operations may inline their parameters/bodies/responses.
@@ -159,6 +162,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         constraints: Vec::new(),
     };
     split_recursive_nullable_roots(&mut converted.doc, cx.report);
+    simplify_recursive_all_of(&mut converted.doc, cx.report);
     lenient_and_constraints(&mut converted, cx.report);
     Ok(converted)
 }
@@ -315,6 +319,42 @@ impl Cx<'_> {
         components: &Value,
     ) -> Result<()> {
         let op = as_object(op, ptr, "operation")?;
+        for (key, ok) in [
+            ("summary", op.get("summary").is_none_or(Value::is_string)),
+            (
+                "description",
+                op.get("description").is_none_or(Value::is_string),
+            ),
+            (
+                "operationId",
+                op.get("operationId").is_none_or(Value::is_string),
+            ),
+            (
+                "deprecated",
+                op.get("deprecated").is_none_or(Value::is_boolean),
+            ),
+            (
+                "tags",
+                op.get("tags")
+                    .is_none_or(|t| t.as_array().is_some_and(|t| t.iter().all(Value::is_string))),
+            ),
+            (
+                "parameters",
+                op.get("parameters").is_none_or(Value::is_array),
+            ),
+            (
+                "responses",
+                op.get("responses").is_none_or(Value::is_object),
+            ),
+        ] {
+            if !ok {
+                return Err(CodegenError::new(
+                    join(ptr, key),
+                    "operation",
+                    format!("`{key}` has the wrong JSON type"),
+                ));
+            }
+        }
         if !matches!(op.get("operationId"), Some(Value::String(s)) if !s.is_empty()) {
             let synthesized = format!("{method}{}", fastapi_path_suffix(path));
             self.report.note(
@@ -427,6 +467,26 @@ impl Cx<'_> {
 
     fn parameter(&mut self, p: &mut Value, ptr: &str, location: &str) -> Result<()> {
         let p = as_object(p, ptr, "parameter")?;
+        for (key, ok) in [
+            ("name", p.get("name").is_some_and(Value::is_string)),
+            ("required", p.get("required").is_none_or(Value::is_boolean)),
+            (
+                "description",
+                p.get("description").is_none_or(Value::is_string),
+            ),
+            (
+                "deprecated",
+                p.get("deprecated").is_none_or(Value::is_boolean),
+            ),
+        ] {
+            if !ok {
+                return Err(CodegenError::new(
+                    join(ptr, key),
+                    "parameter",
+                    format!("`{key}` is missing or has the wrong JSON type"),
+                ));
+            }
+        }
         if !p.contains_key("schema") {
             // `content`-style parameters: progenitor needs a schema.
             let schema = p
@@ -696,6 +756,7 @@ impl Cx<'_> {
         for k in DROPPED_KEYWORDS {
             o.remove(k);
         }
+        check_keywords(o, ptr)?;
         o.remove("minContains");
         o.remove("maxContains");
 
@@ -1319,4 +1380,284 @@ fn collect_constraints(component: &str, s: &Value, out: &mut Vec<FieldConstraint
             });
         }
     }
+}
+
+/// Every local `$ref` must resolve; other references are not supported.
+fn check_refs(v: &Value, doc: &Value, ptr: &str) -> Result<()> {
+    match v {
+        Value::Object(o) => {
+            if let Some(r) = o.get("$ref") {
+                let at = ptr.to_string();
+                let Some(r) = r.as_str() else {
+                    return Err(CodegenError::new(at, "$ref", "must be a string"));
+                };
+                let Some(target) = r.strip_prefix('#') else {
+                    return Err(CodegenError::new(
+                        at,
+                        "$ref",
+                        format!("external reference {r:?} is not supported; inline it"),
+                    ));
+                };
+                if doc.pointer(target).is_none() {
+                    return Err(CodegenError::new(
+                        at,
+                        "$ref",
+                        format!("unresolved reference {r}"),
+                    ));
+                }
+            }
+            for (k, c) in o {
+                // Data, not schemas: a `$ref` key inside an example is just data.
+                if !matches!(
+                    k.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) {
+                    check_refs(c, doc, &join(ptr, k))?;
+                }
+            }
+            Ok(())
+        }
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, c)| check_refs(c, doc, &format!("{ptr}/{i}"))),
+        _ => Ok(()),
+    }
+}
+
+/// A component that is nothing but a reference, in a chain that returns to
+/// itself, has no meaning (and sends typify into infinite recursion).
+fn check_alias_cycles(doc: &Value) -> Result<()> {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Ok(());
+    };
+    let alias = |name: &str| -> Option<String> {
+        let s = schemas.get(name)?;
+        let r = s
+            .get("$ref")?
+            .as_str()?
+            .strip_prefix("#/components/schemas/")?;
+        Some(r.replace("~1", "/").replace("~0", "~"))
+    };
+    for start in schemas.keys() {
+        let mut seen = BTreeSet::from([start.clone()]);
+        let mut at = start.clone();
+        while let Some(next) = alias(&at) {
+            if next == *start {
+                return Err(CodegenError::new(
+                    join("/components/schemas", start),
+                    "reference cycle",
+                    "the schema is only a reference to itself (through aliases)",
+                ));
+            }
+            if !seen.insert(next.clone()) {
+                break;
+            }
+            at = next;
+        }
+    }
+    Ok(())
+}
+
+/// Inside a recursive component, `allOf: [{$ref: <same cycle>}]` next to
+/// further constraints sends typify into infinite recursion while merging.
+/// Keep the reference (and its nullability and docs), drop the constraints.
+fn simplify_recursive_all_of(doc: &mut Value, report: &mut Report) {
+    let graph = schema_graph(doc);
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        let reach = closure(&graph, graph.get(name).cloned().unwrap_or_default());
+        if !reach.contains(name) {
+            continue;
+        }
+        // Components in the same cycle as `name`.
+        let cycle: BTreeSet<String> = reach
+            .iter()
+            .filter(|c| closure(&graph, graph.get(*c).cloned().unwrap_or_default()).contains(name))
+            .cloned()
+            .collect();
+        simplify_node(schema, &join("/components/schemas", name), &cycle, report);
+    }
+}
+
+fn simplify_node(v: &mut Value, ptr: &str, cycle: &BTreeSet<String>, report: &mut Report) {
+    let Value::Object(o) = v else { return };
+    let cyclic_ref = o
+        .get("allOf")
+        .and_then(Value::as_array)
+        .and_then(|branches| {
+            branches.iter().find_map(|b| {
+                let r = b.get("$ref")?.as_str()?;
+                let name = r.strip_prefix("#/components/schemas/")?;
+                cycle
+                    .contains(&name.replace("~1", "/").replace("~0", "~"))
+                    .then(|| r.to_string())
+            })
+        });
+    if let Some(r) = cyclic_ref {
+        let extra = o
+            .get("allOf")
+            .and_then(Value::as_array)
+            .is_some_and(|b| b.len() > 1)
+            || o.keys().any(|k| {
+                !matches!(
+                    k.as_str(),
+                    "allOf"
+                        | "nullable"
+                        | "description"
+                        | "title"
+                        | "readOnly"
+                        | "writeOnly"
+                        | "deprecated"
+                        | "example"
+                )
+            });
+        if extra {
+            o.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "nullable" | "description" | "title" | "readOnly" | "writeOnly" | "deprecated"
+                )
+            });
+            o.insert("allOf".into(), json!([{ "$ref": r }]));
+            report.note(
+                ptr,
+                "constraints next to a recursive reference dropped (the reference alone is kept)",
+            );
+            return;
+        }
+    }
+    for (k, child) in o.iter_mut() {
+        match k.as_str() {
+            "properties" => {
+                if let Some(props) = child.as_object_mut() {
+                    for (name, p) in props.iter_mut() {
+                        simplify_node(p, &join(&join(ptr, "properties"), name), cycle, report);
+                    }
+                }
+            }
+            "items" | "additionalProperties" | "not" => {
+                simplify_node(child, &join(ptr, k), cycle, report)
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                if let Some(list) = child.as_array_mut() {
+                    for (i, c) in list.iter_mut().enumerate() {
+                        simplify_node(c, &join(&join(ptr, k), &i.to_string()), cycle, report);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Keyword values of the wrong JSON type are rejected here, with their exact
+/// pointer: `openapiv3`'s untagged enums would otherwise backtrack through
+/// every alternative at every level (time exponential in the nesting depth)
+/// and report only a coarse location.
+fn check_keywords(o: &Map<String, Value>, ptr: &str) -> Result<()> {
+    const TYPES: [&str; 7] = [
+        "string", "number", "integer", "boolean", "array", "object", "null",
+    ];
+    for (key, value) in o {
+        let expected = match key.as_str() {
+            "type" => {
+                let ok = match value {
+                    Value::String(t) => TYPES.contains(&t.as_str()),
+                    Value::Array(ts) => ts
+                        .iter()
+                        .all(|t| t.as_str().is_some_and(|t| TYPES.contains(&t))),
+                    _ => false,
+                };
+                if ok {
+                    continue;
+                } else {
+                    "a JSON type name or a list of them"
+                }
+            }
+            "format" | "description" | "title" | "pattern" | "$ref" | "contentMediaType"
+            | "contentEncoding" => {
+                if value.is_string() {
+                    continue;
+                } else {
+                    "a string"
+                }
+            }
+            "nullable" | "readOnly" | "writeOnly" | "deprecated" | "uniqueItems" => {
+                if value.is_boolean() {
+                    continue;
+                } else {
+                    "a boolean"
+                }
+            }
+            "exclusiveMinimum" | "exclusiveMaximum" => {
+                if value.is_boolean() || value.is_number() {
+                    continue;
+                } else {
+                    "a number"
+                }
+            }
+            "minimum" | "maximum" | "multipleOf" => {
+                if value.is_number() {
+                    continue;
+                } else {
+                    "a number"
+                }
+            }
+            "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties"
+            | "maxProperties" => {
+                if value.is_u64() {
+                    continue;
+                } else {
+                    "a non-negative integer"
+                }
+            }
+            "required" => {
+                if value
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(Value::is_string))
+                {
+                    continue;
+                } else {
+                    "a list of property names"
+                }
+            }
+            "enum" | "allOf" | "anyOf" | "oneOf" | "prefixItems" | "examples" => {
+                if value.is_array() {
+                    continue;
+                } else {
+                    "an array"
+                }
+            }
+            "properties" | "discriminator" => {
+                if value.is_object() {
+                    continue;
+                } else {
+                    "an object"
+                }
+            }
+            "items" | "additionalProperties" | "not" => {
+                if value.is_object() || value.is_boolean() || (key == "items" && value.is_array()) {
+                    continue;
+                } else {
+                    "a schema"
+                }
+            }
+            _ => continue,
+        };
+        return Err(CodegenError::new(
+            join(ptr, key),
+            "schema",
+            format!("`{key}` must be {expected}, found {}", json_type(value)),
+        ));
+    }
+    Ok(())
 }

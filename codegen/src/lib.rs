@@ -93,7 +93,7 @@ pub struct Generated {
 /// comes back as a [`CodegenError`] naming a JSON pointer into `spec`.
 pub fn generate(spec: &[u8], options: &Options) -> Result<Generated, CodegenError> {
     let doc = parse_json(spec)?;
-    contained("", || generate_value(doc, options))?
+    on_large_stack(|| contained("", || generate_value(doc, options))?)
 }
 
 /// Classify every difference between two versions of a spec for a Rust
@@ -136,11 +136,13 @@ pub fn compare_specs(old: &[u8], new: &[u8]) -> Result<ChangeReport, CodegenErro
 /// ```
 pub fn convert(spec: &[u8]) -> Result<(Value, Report), CodegenError> {
     let doc = parse_json(spec)?;
-    contained("", || {
-        let mut report = Report::default();
-        let converted = convert_value(doc, &mut report)?;
-        Ok((converted.doc, report))
-    })?
+    on_large_stack(|| {
+        contained("", || {
+            let mut report = Report::default();
+            let converted = convert_value(doc, &mut report)?;
+            Ok((converted.doc, report))
+        })?
+    })
 }
 
 fn parse_json(spec: &[u8]) -> Result<Value, CodegenError> {
@@ -344,6 +346,35 @@ fn locate(
         }
     }
     CodegenError::new("", "document", message.to_string())
+}
+
+/// Run `f` on a thread with a 256 MiB stack. typify recurses once per level
+/// of schema nesting and overflows a 2 MiB stack (libtest's default) at about
+/// 35 levels in debug builds; a stack overflow aborts the process, which no
+/// `catch_unwind` can contain. The memory is only reserved, not committed.
+fn on_large_stack<T: Send>(
+    f: impl FnOnce() -> Result<T, CodegenError> + Send,
+) -> Result<T, CodegenError> {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("ionworks-codegen".into())
+            .stack_size(256 << 20)
+            .spawn_scoped(scope, f)
+        {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(CodegenError::new(
+                    "",
+                    "generator panic",
+                    "code generation panicked",
+                ))
+            }),
+            Err(e) => Err(CodegenError::new(
+                "",
+                "thread",
+                format!("cannot start the generator thread: {e}"),
+            )),
+        }
+    })
 }
 
 thread_local! {
