@@ -546,10 +546,10 @@ impl Cx<'_> {
         for (media, mt) in content.iter_mut() {
             let mt_ptr = join(&content_ptr, media);
             let mt = as_object(mt, &mt_ptr, "media type")?;
-            // progenitor: `todo!("media type encoding, no schema")`.
+            // progenitor: panics with "media type encoding, no schema".
             let schema = mt.entry("schema").or_insert_with(|| json!({}));
             self.schema(schema, &join(&mt_ptr, "schema"), false)?;
-            // progenitor: `assert!(mt.encoding.is_empty())` / `todo!("media type encoding not empty")`.
+            // progenitor: asserts `mt.encoding.is_empty()` and panics with "media type encoding not empty".
             mt.remove("encoding");
             if let Some(examples) = mt.remove("examples")
                 && !mt.contains_key("example")
