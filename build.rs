@@ -16,7 +16,11 @@ fn main() {
     };
     // The generated `Client` carries a `crate::ClientState` (auth headers,
     // retry policy, …) that the crate's `ClientHooks` impl reads.
-    let options = ionworks_codegen::Options::default().inner_type("crate::ClientState");
+    // With the `mocks` feature, also the typed `httpmock` helpers (`mock`).
+    let mocks = std::env::var_os("CARGO_FEATURE_MOCKS").is_some();
+    let options = ionworks_codegen::Options::default()
+        .inner_type("crate::ClientState")
+        .httpmock(mocks);
     let generated = match ionworks_codegen::generate(&spec, &options) {
         Ok(generated) => generated,
         Err(e) => fail(&format!("openapi.json: {e}")),

@@ -30,11 +30,13 @@ fn main() {
             );
             std::process::exit(1)
         });
-        let generated = ionworks_codegen::generate(&spec, &ionworks_codegen::Options::default())
-            .unwrap_or_else(|e| {
-                println!("cargo::error={file}: {e}");
-                std::process::exit(1)
-            });
+        // With the typed mocks too: they must compile for every parameter
+        // and response shape these documents use.
+        let options = ionworks_codegen::Options::default().httpmock(true);
+        let generated = ionworks_codegen::generate(&spec, &options).unwrap_or_else(|e| {
+            println!("cargo::error={file}: {e}");
+            std::process::exit(1)
+        });
         std::fs::write(out.join(format!("{module}.rs")), generated.code).expect("write OUT_DIR");
     }
 }

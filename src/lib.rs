@@ -50,11 +50,20 @@
 //! * Every operation error converts into [`ApiError`], with the status, the
 //!   server's message and code, 422 validation errors, the correlation id
 //!   and whether the failure is transient.
+//!
+//! # Testing code that uses the client
+//!
+//! * Feature `testing`: `ionworks::testing::StandIn`, a stateful in-process
+//!   stand-in of the API (jobs that finish, faults, a request log).
+//! * Feature `mocks`: `ionworks::mock`, typed `httpmock` mocks of every
+//!   operation, generated from the same spec as the client.
 #![warn(missing_docs)]
 
 mod client;
 mod config;
 mod error;
+#[cfg(feature = "mocks")]
+pub mod mock;
 mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;

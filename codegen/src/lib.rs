@@ -51,8 +51,11 @@ pub use surface::{FieldSig, OperationSig, ParamSig, Role, Surface, TypeKind, Typ
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Options {
-    /// Also emit `httpmock` extensions (progenitor's `Generator::httpmock`)
-    /// as a `mock` module, for crates that depend on `httpmock`.
+    /// Also emit typed `httpmock` extensions (progenitor's
+    /// `Generator::httpmock`) as a `mock` module next to `types`. The crate
+    /// that compiles the code then needs `httpmock` 0.9 and `regex` 1.
+    /// Path parameters are matched as the client sends them:
+    /// percent-encoded, and literally rather than as a regular expression.
     pub httpmock: bool,
     /// Rust path of a per-client state type (progenitor's `inner_type`):
     /// the generated `Client` then carries a value of it, available to
@@ -180,7 +183,10 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
             format!("progenitor produced unparsable code: {e}"),
         )
     })?;
-    let (file, types) = rewrite::rewrite(file, &converted.constraints, &mut report);
+    let (mut file, types) = rewrite::rewrite(file, &converted.constraints, &mut report);
+    if options.httpmock {
+        rewrite::fix_mocks(&mut file);
+    }
     report.types = types;
     let (request, response) = convert::reachable(&doc);
     let roles = request
@@ -281,7 +287,7 @@ fn run_progenitor(
             let mut tokens = generator.generate_tokens(spec).map_err(|e| e.to_string())?;
             if options.httpmock {
                 let mock = generator
-                    .httpmock(spec, "super")
+                    .httpmock(spec, "super::super")
                     .map_err(|e| e.to_string())?;
                 tokens.extend(quote::quote! {
                     /// Typed `httpmock` helpers for every operation.
