@@ -7,10 +7,11 @@
 //! JSON pointer of what it touches; typed parsing happens afterwards.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use serde_json::{Map, Value, json};
 
-use crate::error::{CodegenError, Report, join};
+use crate::error::{CodegenError, Ptr, Report};
 
 /// A documented bound on one property of a request type, enforced before a
 /// request is sent (typify 0.8 does not enforce numeric bounds at all; see
@@ -87,6 +88,67 @@ const CONSTRAINT_KEYWORDS: [&str; 12] = [
 
 type Result<T> = std::result::Result<T, CodegenError>;
 
+/// Schema objects have a handful of members: below this many, comparing
+/// keys is cheaper than hashing the wanted one (serde_json's map hashes with
+/// SipHash), and the converter looks up dozens of keywords per schema.
+const SMALL_MAP: usize = 8;
+
+fn member<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if o.len() <= SMALL_MAP {
+        o.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        o.get(key)
+    }
+}
+
+fn member_mut<'a>(o: &'a mut Map<String, Value>, key: &str) -> Option<&'a mut Value> {
+    if o.len() <= SMALL_MAP {
+        o.iter_mut().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        o.get_mut(key)
+    }
+}
+
+fn has_member(o: &Map<String, Value>, key: &str) -> bool {
+    member(o, key).is_some()
+}
+
+/// `o.remove(key)` (the same `swap_remove`), without hashing an absent key.
+fn take_member(o: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    if has_member(o, key) {
+        o.remove(key)
+    } else {
+        None
+    }
+}
+
+/// Remove each of `keys` that `o` has, in the order of `keys` (so the
+/// result is the same as calling `o.remove` for each). A schema object has
+/// a handful of members and the lists are long: one pass over the members
+/// replaces a hash lookup per listed keyword, which on every schema node was
+/// a large part of the conversion's time.
+fn remove_keys(o: &mut Map<String, Value>, keys: &[&str]) {
+    let mut present = 0u64;
+    for k in o.keys() {
+        if let Some(i) = keys.iter().position(|c| c == k) {
+            present |= 1 << i;
+        }
+    }
+    if present == 0 {
+        return;
+    }
+    for (i, k) in keys.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            o.remove(*k);
+        }
+    }
+}
+
+static ROOT: Ptr<'static> = Ptr::Root("");
+static COMPONENTS: Ptr<'static> = Ptr::Root("/components");
+static SCHEMAS: Ptr<'static> = Ptr::Root("/components/schemas");
+static PATHS: Ptr<'static> = Ptr::Root("/paths");
+
 /// Convert `doc` in place-order and return the 3.0 document.
 pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> {
     let root = doc
@@ -96,7 +158,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     root.insert("openapi".into(), json!("3.0.3"));
     for key in ["webhooks", "jsonSchemaDialect"] {
         if root.remove(key).is_some() {
-            report.note(&join("", key), "dropped: not part of OpenAPI 3.0");
+            report.note(ROOT.key(key), "dropped: not part of OpenAPI 3.0");
         }
     }
     if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
@@ -112,7 +174,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         ));
     }
     root.entry("paths").or_insert_with(|| json!({}));
-    check_refs(&doc, &doc, "")?;
+    check_refs(&doc, &doc, &ROOT)?;
     check_alias_cycles(&doc)?;
     let root = doc.as_object_mut().expect("checked above");
 
@@ -124,18 +186,18 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
             .ok_or_else(|| CodegenError::new("/components", "components", "expected an object"))?;
         components.remove("pathItems");
         if let Some(schemas) = components.get_mut("schemas") {
-            let schemas = as_object(schemas, "/components/schemas", "schemas")?;
+            let schemas = as_object(schemas, &SCHEMAS, "schemas")?;
             for (name, schema) in schemas.iter_mut() {
-                let ptr = join("/components/schemas", name);
+                let ptr = SCHEMAS.key(name);
                 cx.schema(schema, &ptr, true)?;
             }
         }
         for kind in ["parameters", "headers", "responses", "requestBodies"] {
             if let Some(section) = components.get_mut(kind) {
-                let base = join("/components", kind);
+                let base = COMPONENTS.key(kind);
                 let section = as_object(section, &base, kind)?;
                 for (name, item) in section.iter_mut() {
-                    let ptr = join(&base, name);
+                    let ptr = base.key(name);
                     match kind {
                         "parameters" | "headers" => cx.parameter_schemas(item, &ptr)?,
                         "responses" => cx.response_schemas(item, &ptr)?,
@@ -145,25 +207,31 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
             }
         }
     }
-    let components = root.get("components").cloned().unwrap_or_else(|| json!({}));
-
-    let paths = as_object(
-        root.get_mut("paths").expect("inserted above"),
-        "/paths",
-        "paths",
-    )?;
-    for (path, item) in paths.iter_mut() {
-        let item_ptr = join("/paths", path);
-        cx.path_item(path, item, &item_ptr, &components)?;
+    // Paths are converted out of the document (and put back in place) so
+    // that they can read the converted components without a copy of them.
+    let mut paths = std::mem::take(root.get_mut("paths").expect("inserted above"));
+    let no_components = json!({});
+    let components = root.get("components").unwrap_or(&no_components);
+    for (path, item) in as_object(&mut paths, &PATHS, "paths")?.iter_mut() {
+        let item_ptr = PATHS.key(path);
+        cx.path_item(path, item, &item_ptr, components)?;
     }
+    *root.get_mut("paths").expect("inserted above") = paths;
 
     let mut converted = Converted {
         doc,
         constraints: Vec::new(),
     };
-    split_recursive_nullable_roots(&mut converted.doc, cx.report);
-    simplify_recursive_all_of(&mut converted.doc, cx.report);
-    lenient_and_constraints(&mut converted, cx.report);
+    // The reference graph of the components, rebuilt only after a step
+    // that changed it.
+    let mut graph = schema_graph(&converted.doc);
+    if split_recursive_nullable_roots(&mut converted.doc, &graph, cx.report) {
+        graph = schema_graph(&converted.doc);
+    }
+    if simplify_recursive_all_of(&mut converted.doc, &graph, cx.report) {
+        graph = schema_graph(&converted.doc);
+    }
+    lenient_and_constraints(&mut converted, &graph, cx.report);
     Ok(converted)
 }
 
@@ -193,12 +261,16 @@ fn check_version(root: &Map<String, Value>) -> Result<()> {
     }
 }
 
-fn as_object<'a>(v: &'a mut Value, ptr: &str, what: &str) -> Result<&'a mut Map<String, Value>> {
+fn as_object<'a>(
+    v: &'a mut Value,
+    ptr: &Ptr<'_>,
+    what: &str,
+) -> Result<&'a mut Map<String, Value>> {
     v.as_object_mut()
         .ok_or_else(|| CodegenError::new(ptr, what, "expected a JSON object"))
 }
 
-fn as_array<'a>(v: &'a mut Value, ptr: &str, what: &str) -> Result<&'a mut Vec<Value>> {
+fn as_array<'a>(v: &'a mut Value, ptr: &Ptr<'_>, what: &str) -> Result<&'a mut Vec<Value>> {
     v.as_array_mut()
         .ok_or_else(|| CodegenError::new(ptr, what, "expected a JSON array"))
 }
@@ -210,14 +282,14 @@ fn resolve<'a>(components: &'a Value, reference: &str) -> Option<&'a Value> {
 }
 
 /// The parameters of `list` with local `$ref`s replaced by their targets.
-fn resolve_parameters(list: &mut Value, ptr: &str, components: &Value) -> Result<Vec<Value>> {
+fn resolve_parameters(list: &mut Value, ptr: &Ptr<'_>, components: &Value) -> Result<Vec<Value>> {
     let list = as_array(list, ptr, "parameters")?;
     list.drain(..)
         .enumerate()
         .map(|(i, p)| match p.get("$ref") {
             Some(Value::String(r)) => resolve(components, r).cloned().ok_or_else(|| {
                 CodegenError::new(
-                    join(ptr, &i.to_string()),
+                    ptr.index(i),
                     "parameter $ref",
                     format!("unresolved reference {r}"),
                 )
@@ -236,7 +308,7 @@ fn is_null_schema(v: &Value) -> bool {
         .keys()
         .filter(|k| !matches!(k.as_str(), "title" | "description" | "nullable"))
         .count();
-    match (o.get("type"), o.get("enum")) {
+    match (member(o, "type"), member(o, "enum")) {
         (Some(Value::String(t)), None) => t == "null" && structural == 1,
         (None, Some(Value::Array(e))) => e.len() == 1 && e[0].is_null() && structural == 1,
         _ => false,
@@ -264,7 +336,7 @@ impl Cx<'_> {
         &mut self,
         path: &str,
         item: &mut Value,
-        ptr: &str,
+        ptr: &Ptr<'_>,
         components: &Value,
     ) -> Result<()> {
         let item = as_object(item, ptr, "path item")?;
@@ -280,7 +352,7 @@ impl Cx<'_> {
         // lists are resolved first so that `$ref`s merge by name and location.
         let shared = match item.remove("parameters") {
             Some(mut shared) => {
-                resolve_parameters(&mut shared, &join(ptr, "parameters"), components)?
+                resolve_parameters(&mut shared, &ptr.key("parameters"), components)?
             }
             None => Vec::new(),
         };
@@ -288,16 +360,15 @@ impl Cx<'_> {
             let Some(op) = item.get_mut(method) else {
                 continue;
             };
-            let op_ptr = join(ptr, method);
+            let op_ptr = ptr.key(method);
             let op_obj = as_object(op, &op_ptr, "operation")?;
             if let Some(params) = op_obj.get_mut("parameters") {
-                let resolved =
-                    resolve_parameters(params, &join(&op_ptr, "parameters"), components)?;
+                let resolved = resolve_parameters(params, &op_ptr.key("parameters"), components)?;
                 *params = Value::Array(resolved);
             }
             if !shared.is_empty() {
                 let params = op_obj.entry("parameters").or_insert_with(|| json!([]));
-                let params = as_array(params, &join(&op_ptr, "parameters"), "parameters")?;
+                let params = as_array(params, &op_ptr.key("parameters"), "parameters")?;
                 let key = |v: &Value| (v.get("name").cloned(), v.get("in").cloned());
                 for p in &shared {
                     if !params.iter().any(|q| key(q) == key(p)) {
@@ -315,7 +386,7 @@ impl Cx<'_> {
         path: &str,
         method: &str,
         op: &mut Value,
-        ptr: &str,
+        ptr: &Ptr<'_>,
         components: &Value,
     ) -> Result<()> {
         let op = as_object(op, ptr, "operation")?;
@@ -349,7 +420,7 @@ impl Cx<'_> {
         ] {
             if !ok {
                 return Err(CodegenError::new(
-                    join(ptr, key),
+                    ptr.key(key),
                     "operation",
                     format!("`{key}` has the wrong JSON type"),
                 ));
@@ -372,11 +443,11 @@ impl Cx<'_> {
         // Parameters.
         let mut declared_path_params = BTreeSet::new();
         if let Some(params) = op.get_mut("parameters") {
-            let params_ptr = join(ptr, "parameters");
+            let params_ptr = ptr.key("parameters");
             let params = as_array(params, &params_ptr, "parameters")?;
             let mut kept = Vec::with_capacity(params.len());
             for (i, mut p) in params.drain(..).enumerate() {
-                let p_ptr = join(&params_ptr, &i.to_string());
+                let p_ptr = params_ptr.index(i);
                 let location = p
                     .get("in")
                     .and_then(Value::as_str)
@@ -390,7 +461,7 @@ impl Cx<'_> {
                 match location.as_str() {
                     "cookie" => {
                         self.report.note(
-                            &p_ptr,
+                            p_ptr,
                             format!("cookie parameter `{name}` dropped: cookies belong to the HTTP client"),
                         );
                         continue;
@@ -401,7 +472,7 @@ impl Cx<'_> {
                     "query" | "header" => {}
                     other => {
                         return Err(CodegenError::new(
-                            &p_ptr,
+                            p_ptr,
                             "parameter",
                             format!("unknown parameter location {other:?}"),
                         ));
@@ -429,11 +500,11 @@ impl Cx<'_> {
 
         // Request body.
         if let Some(body) = op.get_mut("requestBody") {
-            let body_ptr = join(ptr, "requestBody");
+            let body_ptr = ptr.key("requestBody");
             if let Some(Value::String(r)) = body.get("$ref") {
                 *body = resolve(components, r).cloned().ok_or_else(|| {
                     CodegenError::new(
-                        &body_ptr,
+                        body_ptr,
                         "requestBody $ref",
                         format!("unresolved reference {r}"),
                     )
@@ -447,16 +518,16 @@ impl Cx<'_> {
         }
 
         // Responses.
-        let responses_ptr = join(ptr, "responses");
+        let responses_ptr = ptr.key("responses");
         let responses = op
             .entry("responses")
             .or_insert_with(|| json!({"default": {"description": ""}}));
         let responses = as_object(responses, &responses_ptr, "responses")?;
         for (status, response) in responses.iter_mut() {
-            let r_ptr = join(&responses_ptr, status);
+            let r_ptr = responses_ptr.key(status);
             if let Some(Value::String(r)) = response.get("$ref") {
                 *response = resolve(components, r).cloned().ok_or_else(|| {
-                    CodegenError::new(&r_ptr, "response $ref", format!("unresolved reference {r}"))
+                    CodegenError::new(r_ptr, "response $ref", format!("unresolved reference {r}"))
                 })?;
             }
             self.response_schemas(response, &r_ptr)?;
@@ -465,7 +536,7 @@ impl Cx<'_> {
         Ok(())
     }
 
-    fn parameter(&mut self, p: &mut Value, ptr: &str, location: &str) -> Result<()> {
+    fn parameter(&mut self, p: &mut Value, ptr: &Ptr<'_>, location: &str) -> Result<()> {
         let p = as_object(p, ptr, "parameter")?;
         for (key, ok) in [
             ("name", p.get("name").is_some_and(Value::is_string)),
@@ -481,7 +552,7 @@ impl Cx<'_> {
         ] {
             if !ok {
                 return Err(CodegenError::new(
-                    join(ptr, key),
+                    ptr.key(key),
                     "parameter",
                     format!("`{key}` is missing or has the wrong JSON type"),
                 ));
@@ -496,7 +567,7 @@ impl Cx<'_> {
                 .unwrap_or_else(|| json!({"type": "string"}));
             p.insert("schema".into(), schema);
         }
-        let schema_ptr = join(ptr, "schema");
+        let schema_ptr = ptr.key("schema");
         let schema = p.get_mut("schema").expect("inserted above");
         self.schema(schema, &schema_ptr, false)?;
         if let Some(s) = schema.as_object_mut() {
@@ -520,35 +591,35 @@ impl Cx<'_> {
         Ok(())
     }
 
-    fn parameter_schemas(&mut self, p: &mut Value, ptr: &str) -> Result<()> {
+    fn parameter_schemas(&mut self, p: &mut Value, ptr: &Ptr<'_>) -> Result<()> {
         if let Some(schema) = p.get_mut("schema") {
-            self.schema(schema, &join(ptr, "schema"), false)?;
+            self.schema(schema, &ptr.key("schema"), false)?;
         }
         Ok(())
     }
 
-    fn response_schemas(&mut self, response: &mut Value, ptr: &str) -> Result<()> {
+    fn response_schemas(&mut self, response: &mut Value, ptr: &Ptr<'_>) -> Result<()> {
         if let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) {
             for (name, h) in headers.iter_mut() {
-                self.parameter_schemas(h, &join(&join(ptr, "headers"), name))?;
+                self.parameter_schemas(h, &ptr.key("headers").key(name))?;
             }
         }
         self.content_schemas(response, ptr)
     }
 
     /// Convert the schema of every media type under `holder.content`.
-    fn content_schemas(&mut self, holder: &mut Value, ptr: &str) -> Result<()> {
+    fn content_schemas(&mut self, holder: &mut Value, ptr: &Ptr<'_>) -> Result<()> {
         let Some(content) = holder.get_mut("content") else {
             return Ok(());
         };
-        let content_ptr = join(ptr, "content");
+        let content_ptr = ptr.key("content");
         let content = as_object(content, &content_ptr, "content")?;
         for (media, mt) in content.iter_mut() {
-            let mt_ptr = join(&content_ptr, media);
+            let mt_ptr = content_ptr.key(media);
             let mt = as_object(mt, &mt_ptr, "media type")?;
             // progenitor: panics with "media type encoding, no schema".
             let schema = mt.entry("schema").or_insert_with(|| json!({}));
-            self.schema(schema, &join(&mt_ptr, "schema"), false)?;
+            self.schema(schema, &mt_ptr.key("schema"), false)?;
             // progenitor: asserts `mt.encoding.is_empty()` and panics with "media type encoding not empty".
             mt.remove("encoding");
             if let Some(examples) = mt.remove("examples")
@@ -566,9 +637,9 @@ impl Cx<'_> {
 
     /// Pick the one body media type progenitor can send. Returns the reason
     /// when the operation cannot be generated at all.
-    fn request_body(&mut self, body: &mut Value, ptr: &str) -> Result<Option<String>> {
+    fn request_body(&mut self, body: &mut Value, ptr: &Ptr<'_>) -> Result<Option<String>> {
         self.content_schemas(body, ptr)?;
-        let content_ptr = join(ptr, "content");
+        let content_ptr = ptr.key("content");
         let Some(content) = body.get_mut("content") else {
             return Ok(None);
         };
@@ -607,7 +678,7 @@ impl Cx<'_> {
         if content.len() > 1 {
             let dropped: Vec<_> = content.keys().filter(|k| **k != chosen).cloned().collect();
             self.report.note(
-                &content_ptr,
+                content_ptr,
                 format!(
                     "request body sent as {chosen}; alternative media types {} dropped",
                     dropped.join(", ")
@@ -633,14 +704,14 @@ impl Cx<'_> {
     /// `method.rs`: `assert!(response_types.len() <= 1)`. Keep JSON where a
     /// side has it, merge several JSON schemas into one `oneOf`, and give
     /// content-less responses next to raw ones an octet-stream body (lossless).
-    fn normalise_response_sides(&mut self, responses: &mut Map<String, Value>, ptr: &str) {
+    fn normalise_response_sides(&mut self, responses: &mut Map<String, Value>, ptr: &Ptr<'_>) {
         // 3.0 status keys are strings; lower-case `2xx` is accepted by openapiv3 as-is.
         let has_explicit = responses.keys().any(|k| k != "default");
         if has_explicit && responses.contains_key("default") {
             // `default` counts as success *and* error in progenitor.
             responses.remove("default");
             self.report.note(
-                &join(ptr, "default"),
+                ptr.key("default"),
                 "`default` response dropped next to explicit statuses; it surfaces as an unexpected-response error",
             );
         }
@@ -703,7 +774,7 @@ impl Cx<'_> {
                         content.insert("application/json".into(), mt);
                     } else {
                         self.report.note(
-                            &join(ptr, k),
+                            ptr.key(k),
                             "non-JSON response dropped next to JSON ones on the same side; it surfaces as an unexpected-response error",
                         );
                         responses.remove(k);
@@ -733,7 +804,7 @@ impl Cx<'_> {
     }
 
     /// Convert one schema (and everything below it) to the 3.0 dialect.
-    fn schema(&mut self, v: &mut Value, ptr: &str, component_root: bool) -> Result<()> {
+    fn schema(&mut self, v: &mut Value, ptr: &Ptr<'_>, component_root: bool) -> Result<()> {
         match v {
             Value::Bool(true) => {
                 *v = json!({});
@@ -753,29 +824,36 @@ impl Cx<'_> {
             }
         }
         let o = v.as_object_mut().expect("matched");
-        for k in DROPPED_KEYWORDS {
-            o.remove(k);
+        // Most schemas are leaves none of the rewrites below apply to (a
+        // typed scalar with a title, a lone `$ref`): check them and stop.
+        if is_plain_leaf(o) {
+            check_keywords(o, ptr)?;
+            if !component_root {
+                take_member(o, "title");
+            }
+            check_default(o, ptr, self.report);
+            return Ok(());
         }
+        remove_keys(o, &DROPPED_KEYWORDS);
         check_keywords(o, ptr)?;
-        o.remove("minContains");
-        o.remove("maxContains");
+        remove_keys(o, &["minContains", "maxContains"]);
 
         // Tuples: 3.0 has no positional items. `prefixItems` (or draft-4
         // `items: [...]`) and any schema for the remaining items become one
         // `items` schema accepting each of them, before the children are
         // converted (so `items: false` still means "no further items").
-        let legacy_tuple = o.get("items").is_some_and(Value::is_array);
-        if legacy_tuple || o.contains_key("prefixItems") {
+        let legacy_tuple = member(o, "items").is_some_and(Value::is_array);
+        if legacy_tuple || has_member(o, "prefixItems") {
             let mut parts: Vec<Value> = Vec::new();
             let prefix = if legacy_tuple {
-                o.remove("items")
+                take_member(o, "items")
             } else {
-                o.remove("prefixItems")
+                take_member(o, "prefixItems")
             };
             if let Some(Value::Array(prefix)) = prefix {
                 parts.extend(prefix);
             }
-            match o.remove("items") {
+            match take_member(o, "items") {
                 Some(Value::Bool(false)) | None => {}
                 Some(Value::Bool(true)) => parts.push(json!({})),
                 Some(rest) => parts.push(rest),
@@ -801,45 +879,45 @@ impl Cx<'_> {
         }
 
         // Children first.
-        if let Some(props) = o.get_mut("properties") {
-            let pptr = join(ptr, "properties");
+        if let Some(props) = member_mut(o, "properties") {
+            let pptr = ptr.key("properties");
             let props = as_object(props, &pptr, "properties")?;
             for (name, p) in props.iter_mut() {
-                self.schema(p, &join(&pptr, name), false)?;
+                self.schema(p, &pptr.key(name), false)?;
             }
         }
         for key in ["items", "not"] {
-            if let Some(child) = o.get_mut(key) {
-                self.schema(child, &join(ptr, key), false)?;
+            if let Some(child) = member_mut(o, key) {
+                self.schema(child, &ptr.key(key), false)?;
             }
         }
-        if let Some(ap) = o.get_mut("additionalProperties") {
+        if let Some(ap) = member_mut(o, "additionalProperties") {
             if ap.is_object() {
-                self.schema(ap, &join(ptr, "additionalProperties"), false)?;
+                self.schema(ap, &ptr.key("additionalProperties"), false)?;
             } else if !ap.is_boolean() {
                 return Err(CodegenError::new(
-                    join(ptr, "additionalProperties"),
+                    ptr.key("additionalProperties"),
                     "additionalProperties",
                     "expected a schema or a boolean",
                 ));
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            if let Some(list) = o.get_mut(key) {
-                let lptr = join(ptr, key);
+            if let Some(list) = member_mut(o, key) {
+                let lptr = ptr.key(key);
                 let list = as_array(list, &lptr, key)?;
                 for (i, s) in list.iter_mut().enumerate() {
-                    self.schema(s, &join(&lptr, &i.to_string()), false)?;
+                    self.schema(s, &lptr.index(i), false)?;
                 }
             }
         }
 
         // `const` → single-value `enum` (keeps discriminated unions decodable).
-        if let Some(c) = o.remove("const") {
+        if let Some(c) = take_member(o, "const") {
             o.entry("enum").or_insert_with(|| json!([c]));
         }
         // `examples` (array) → `example`.
-        if let Some(examples) = o.remove("examples")
+        if let Some(examples) = take_member(o, "examples")
             && let Some(first) = examples.as_array().and_then(|e| e.first())
         {
             o.entry("example").or_insert_with(|| first.clone());
@@ -849,14 +927,14 @@ impl Cx<'_> {
             ("exclusiveMinimum", "minimum"),
             ("exclusiveMaximum", "maximum"),
         ] {
-            if let Some(n) = o.get(ex).filter(|n| n.is_number()).cloned() {
+            if let Some(n) = member(o, ex).filter(|n| n.is_number()).cloned() {
                 o.insert(bound.into(), n);
                 o.insert(ex.into(), json!(true));
             }
         }
         // contentMediaType / contentEncoding → binary / byte strings.
-        let encoding = o.remove("contentEncoding");
-        let media = o.remove("contentMediaType");
+        let encoding = take_member(o, "contentEncoding");
+        let media = take_member(o, "contentMediaType");
         if encoding.is_some() || media.is_some() {
             let base64 = encoding
                 .as_ref()
@@ -869,10 +947,11 @@ impl Cx<'_> {
             );
         }
         // `type: [T, "null"]` and multi-type arrays.
-        if let Some(Value::Array(types)) = o.get("type").cloned() {
+        if member(o, "type").is_some_and(Value::is_array)
+            && let Some(Value::Array(types)) = take_member(o, "type")
+        {
             let nullable = types.iter().any(|t| t == "null");
             let rest: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
-            o.remove("type");
             match rest.len() {
                 0 => {
                     o.insert("enum".into(), json!([null]));
@@ -891,7 +970,10 @@ impl Cx<'_> {
         }
         // Nullable unions: `anyOf`/`oneOf` with a null branch.
         for key in ["anyOf", "oneOf"] {
-            let Some(Value::Array(branches)) = o.get(key).cloned() else {
+            if !member(o, key).is_some_and(Value::is_array) {
+                continue;
+            }
+            let Some(Value::Array(branches)) = take_member(o, key) else {
                 continue;
             };
             let nullable = branches.iter().any(is_null_schema);
@@ -899,7 +981,6 @@ impl Cx<'_> {
                 .into_iter()
                 .filter(|b| !is_null_schema(b))
                 .collect();
-            o.remove(key);
             match rest.len() {
                 0 => {
                     o.insert("enum".into(), json!([null]));
@@ -915,20 +996,20 @@ impl Cx<'_> {
                     o.insert("oneOf".into(), Value::Array(rest));
                 }
             }
-            if nullable && !o.get("enum").is_some_and(|e| e == &json!([null])) {
+            if nullable && !member(o, "enum").is_some_and(|e| e == &json!([null])) {
                 o.insert("nullable".into(), json!(true));
             }
         }
         // `{type: "null"}` → `{enum: [null]}` (typify: `invalid type: null` panic otherwise).
-        if o.get("type") == Some(&json!("null")) {
-            o.remove("type");
+        if member(o, "type") == Some(&json!("null")) {
+            take_member(o, "type");
             o.insert("enum".into(), json!([null]));
         }
         self.enum_values(o, ptr);
         // `$ref` with siblings: 3.0 ignores siblings of `$ref`.
-        if o.contains_key("$ref") && o.len() > 1 {
-            let keep_meaning = o.contains_key("nullable") || o.contains_key("default");
-            let reference = o.remove("$ref").expect("present");
+        if has_member(o, "$ref") && o.len() > 1 {
+            let keep_meaning = has_member(o, "nullable") || has_member(o, "default");
+            let reference = take_member(o, "$ref").expect("present");
             if keep_meaning {
                 o.insert("allOf".into(), json!([{"$ref": reference}]));
             } else {
@@ -937,17 +1018,17 @@ impl Cx<'_> {
                 o.insert("$ref".into(), reference);
             }
         }
-        if let Some(d) = o.get("discriminator")
+        if let Some(d) = member(o, "discriminator")
             && d.get("propertyName").and_then(Value::as_str).is_none()
         {
-            o.remove("discriminator");
+            take_member(o, "discriminator");
             self.report
                 .note(ptr, "discriminator without propertyName dropped");
         }
         // pydantic titles every property; typify names inline types after the
         // title and silently merges same-named types (typify `add_type_with_name`).
         if !component_root {
-            o.remove("title");
+            take_member(o, "title");
         }
         check_default(o, ptr, self.report);
         Ok(())
@@ -955,15 +1036,15 @@ impl Cx<'_> {
 
     /// Enum values: strip `null` into `nullable`, split untyped mixed enums
     /// (typify: "multiple implied types for an un-typed enum" panic).
-    fn enum_values(&mut self, o: &mut Map<String, Value>, ptr: &str) {
-        let Some(Value::Array(values)) = o.get("enum").cloned() else {
-            if o.get("enum").is_some() {
-                o.remove("enum");
+    fn enum_values(&mut self, o: &mut Map<String, Value>, ptr: &Ptr<'_>) {
+        let Some(Value::Array(values)) = member(o, "enum").cloned() else {
+            if member(o, "enum").is_some() {
+                take_member(o, "enum");
             }
             return;
         };
         if values.is_empty() {
-            o.remove("enum");
+            take_member(o, "enum");
             return;
         }
         if values.len() == 1 && values[0].is_null() {
@@ -972,7 +1053,7 @@ impl Cx<'_> {
         let has_null = values.iter().any(Value::is_null);
         let non_null: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
         if non_null.iter().any(|v| v.is_object() || v.is_array()) {
-            o.remove("enum");
+            take_member(o, "enum");
             self.report
                 .note(ptr, "enum of objects or arrays generated as its base type");
             return;
@@ -980,7 +1061,7 @@ impl Cx<'_> {
         let mut groups: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
         for v in non_null {
             let t = match json_type(&v) {
-                "integer" if o.get("type") == Some(&json!("number")) => "number",
+                "integer" if member(o, "type") == Some(&json!("number")) => "number",
                 t => t,
             };
             groups.entry(t).or_default().push(v);
@@ -993,8 +1074,8 @@ impl Cx<'_> {
             o.insert("enum".into(), Value::Array(vals));
             o.entry("type").or_insert_with(|| json!(t));
         } else {
-            o.remove("enum");
-            o.remove("type");
+            take_member(o, "enum");
+            take_member(o, "type");
             let branches: Vec<Value> = groups
                 .into_iter()
                 .map(|(t, vals)| json!({"type": t, "enum": vals}))
@@ -1002,6 +1083,20 @@ impl Cx<'_> {
             o.insert("oneOf".into(), Value::Array(branches));
         }
     }
+}
+
+/// Whether [`Cx::schema`] would change nothing in `o` but its `title` and
+/// `default`: every member is an annotation or a bound, `type` is a single
+/// non-null type, and a `$ref` stands alone.
+fn is_plain_leaf(o: &Map<String, Value>) -> bool {
+    o.iter().all(|(k, v)| match k.as_str() {
+        "type" => v.as_str().is_some_and(|t| t != "null"),
+        "$ref" => o.len() == 1,
+        "title" | "description" | "format" | "default" | "example" | "readOnly" | "writeOnly"
+        | "deprecated" | "nullable" | "minimum" | "maximum" | "minLength" | "maxLength"
+        | "pattern" | "multipleOf" | "uniqueItems" => true,
+        _ => false,
+    })
 }
 
 /// Fold the single non-null branch of a nullable union into its parent.
@@ -1026,13 +1121,13 @@ fn merge_single_branch(parent: &mut Map<String, Value>, branch: Value) {
 
 /// Drop a `default` that contradicts the schema's own type (typify panics
 /// with "default value could not be rendered").
-fn check_default(o: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
-    let Some(default) = o.get("default") else {
+fn check_default(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
+    let Some(default) = member(o, "default") else {
         return;
     };
-    let nullable = o.get("nullable") == Some(&json!(true));
-    let ok = match (o.get("type").and_then(Value::as_str), default) {
-        (_, Value::Null) => nullable || o.get("enum").is_some_and(|e| e == &json!([null])),
+    let nullable = member(o, "nullable") == Some(&json!(true));
+    let ok = match (member(o, "type").and_then(Value::as_str), default) {
+        (_, Value::Null) => nullable || member(o, "enum").is_some_and(|e| e == &json!([null])),
         (Some("integer"), d) => d.is_i64() || d.is_u64(),
         (Some("number"), d) => d.is_number(),
         (Some("string"), d) => d.is_string(),
@@ -1045,7 +1140,7 @@ fn check_default(o: &mut Map<String, Value>, ptr: &str, report: &mut Report) {
         .and_then(Value::as_array)
         .is_none_or(|e| e.contains(default) || default.is_null());
     if !ok {
-        o.remove("default");
+        take_member(o, "default");
         report.note(ptr, "default value contradicting the schema's type dropped");
     }
 }
@@ -1082,10 +1177,14 @@ pub(crate) fn fastapi_path_suffix(path: &str) -> String {
 fn refs_in(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(o) => {
-            if let Some(Value::String(r)) = o.get("$ref")
+            if let Some(Value::String(r)) = member(o, "$ref")
                 && let Some(name) = r.strip_prefix("#/components/schemas/")
             {
-                out.insert(name.replace("~1", "/").replace("~0", "~"));
+                out.insert(if name.contains('~') {
+                    name.replace("~1", "/").replace("~0", "~")
+                } else {
+                    name.to_owned()
+                });
             }
             o.values().for_each(|c| refs_in(c, out));
         }
@@ -1125,26 +1224,106 @@ fn schema_graph(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
+/// The components that are part of a reference cycle (through other
+/// components or directly to themselves), each with every component of its
+/// cycle: the strongly connected components of `graph` (Tarjan's algorithm,
+/// iterative, O(components + references)).
+fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<&str, Rc<BTreeSet<String>>> {
+    const UNSEEN: usize = usize::MAX;
+    let names: Vec<&String> = graph.keys().collect();
+    let position: BTreeMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            graph[*n]
+                .iter()
+                .filter_map(|m| position.get(m.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let n = names.len();
+    let (mut index, mut low, mut on_stack) = (vec![UNSEEN; n], vec![0; n], vec![false; n]);
+    let (mut stack, mut next) = (Vec::new(), 0);
+    let mut out = BTreeMap::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        // (node, how many of its edges have been followed)
+        let mut calls = vec![(root, 0usize)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&(v, followed)) = calls.last() {
+            if let Some(&w) = edges[v].get(followed) {
+                calls.last_mut().expect("non-empty").1 += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    calls.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(u, _)) = calls.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] != index[v] {
+                continue;
+            }
+            let mut members = Vec::new();
+            while let Some(w) = stack.pop() {
+                on_stack[w] = false;
+                members.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            if members.len() > 1 || edges[v].contains(&v) {
+                let cycle: Rc<BTreeSet<String>> =
+                    Rc::new(members.iter().map(|&m| names[m].clone()).collect());
+                for &m in &members {
+                    out.insert(names[m].as_str(), cycle.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A component whose root is nullable *and* recursive makes typify emit
 /// duplicate, infinitely sized definitions. Move the body to `{Name}Value`
 /// and make the component a nullable reference to it.
-fn split_recursive_nullable_roots(doc: &mut Value, report: &mut Report) {
-    let graph = schema_graph(doc);
+/// Returns whether it split any.
+fn split_recursive_nullable_roots(
+    doc: &mut Value,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    report: &mut Report,
+) -> bool {
+    let cycles = cycles(graph);
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     else {
-        return;
+        return false;
     };
+    let mut split = false;
     let names: Vec<String> = schemas.keys().cloned().collect();
     for name in names {
         let s = &schemas[&name];
         let nullable = s.get("nullable") == Some(&json!(true)) && s.get("allOf").is_none();
-        if !nullable {
-            continue;
-        }
-        let reach = closure(&graph, graph.get(&name).cloned().unwrap_or_default());
-        if !reach.contains(&name) {
+        if !nullable || !cycles.contains_key(name.as_str()) {
             continue;
         }
         let mut body_name = format!("{name}Value");
@@ -1166,19 +1345,27 @@ fn split_recursive_nullable_roots(doc: &mut Value, report: &mut Report) {
         }
         schemas.insert(name.clone(), wrapper);
         schemas.insert(body_name.clone(), body);
+        split = true;
         report.note(
-            &join("/components/schemas", &name),
+            SCHEMAS.key(&name),
             format!(
                 "nullable recursive schema split into `{body_name}` and a nullable reference to it"
             ),
         );
     }
+    split
 }
 
 /// Component schemas reachable from request parts (parameters, bodies) and
 /// from responses.
 pub(crate) fn reachable(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
-    let graph = schema_graph(doc);
+    reachable_in(doc, &schema_graph(doc))
+}
+
+fn reachable_in(
+    doc: &Value,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut request_roots = BTreeSet::new();
     let mut response_roots = BTreeSet::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -1198,8 +1385,8 @@ pub(crate) fn reachable(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
         }
     }
     (
-        closure(&graph, request_roots),
-        closure(&graph, response_roots),
+        closure(graph, request_roots),
+        closure(graph, response_roots),
     )
 }
 
@@ -1212,8 +1399,12 @@ pub(crate) fn reachable(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
 /// * In schemas a response can reach, `additionalProperties: false` (typify:
 ///   `deny_unknown_fields`) and string formats other than `date-time`
 ///   (decoded leniently by the generated code) are dropped too.
-fn lenient_and_constraints(c: &mut Converted, report: &mut Report) {
-    let (request, response) = reachable(&c.doc);
+fn lenient_and_constraints(
+    c: &mut Converted,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    report: &mut Report,
+) {
+    let (request, response) = reachable_in(&c.doc, graph);
 
     if let Some(schemas) = c
         .doc
@@ -1233,13 +1424,14 @@ fn lenient_and_constraints(c: &mut Converted, report: &mut Report) {
                 let Some(op) = item.get_mut(method) else {
                     continue;
                 };
-                let op_ptr = join(&join("/paths", path), method);
+                let item_ptr = PATHS.key(path);
+                let op_ptr = item_ptr.key(method);
                 if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
                     for (i, p) in params.iter_mut().enumerate() {
                         if let Some(s) = p.get_mut("schema") {
                             if has_bounds(s) {
                                 report.note(
-                                    &join(&join(&op_ptr, "parameters"), &i.to_string()),
+                                    op_ptr.key("parameters").index(i),
                                     "documented parameter bound not enforced on requests",
                                 );
                             }
@@ -1256,7 +1448,7 @@ fn lenient_and_constraints(c: &mut Converted, report: &mut Report) {
                             });
                     if inline_bounds {
                         report.note(
-                            &join(&op_ptr, "requestBody"),
+                            op_ptr.key("requestBody"),
                             "documented bound of an inline request body not enforced on requests",
                         );
                     }
@@ -1284,23 +1476,20 @@ fn strip_content(holder: &mut Value, lenient: bool) {
 
 fn strip(v: &mut Value, lenient: bool) {
     let Value::Object(o) = v else { return };
-    for k in CONSTRAINT_KEYWORDS {
-        o.remove(k);
-    }
-    // The boolean 3.0 forms are meaningless without their bound.
-    o.remove("exclusiveMinimum");
-    o.remove("exclusiveMaximum");
+    // (With the boolean 3.0 forms of the exclusive bounds, which are
+    // meaningless without their bound.)
+    remove_keys(o, &CONSTRAINT_KEYWORDS);
     if lenient {
-        if o.get("additionalProperties") == Some(&json!(false)) {
-            o.remove("additionalProperties");
+        if member(o, "additionalProperties") == Some(&json!(false)) {
+            take_member(o, "additionalProperties");
         }
-        let is_string = o.get("type") == Some(&json!("string"));
+        let is_string = member(o, "type") == Some(&json!("string"));
         let keep = matches!(
-            o.get("format").and_then(Value::as_str),
+            member(o, "format").and_then(Value::as_str),
             Some("date-time" | "binary")
         );
         if is_string && !keep {
-            o.remove("format");
+            take_member(o, "format");
         }
     }
     // Only schema positions: `properties` is a map of names to schemas, and
@@ -1327,15 +1516,15 @@ fn strip(v: &mut Value, lenient: bool) {
 /// are not enforced on requests).
 fn has_bounds(v: &Value) -> bool {
     let Value::Object(o) = v else { return false };
-    CONSTRAINT_KEYWORDS.iter().any(|k| o.contains_key(*k))
-        || o.get("properties")
+    o.keys().any(|k| CONSTRAINT_KEYWORDS.contains(&k.as_str()))
+        || member(o, "properties")
             .and_then(Value::as_object)
             .is_some_and(|p| p.values().any(has_bounds))
         || ["items", "additionalProperties", "not"]
             .iter()
-            .any(|k| o.get(*k).is_some_and(has_bounds))
+            .any(|k| member(o, k).is_some_and(has_bounds))
         || ["allOf", "anyOf", "oneOf"].iter().any(|k| {
-            o.get(*k)
+            member(o, k)
                 .and_then(Value::as_array)
                 .is_some_and(|a| a.iter().any(has_bounds))
         })
@@ -1383,24 +1572,44 @@ fn collect_constraints(component: &str, s: &Value, out: &mut Vec<FieldConstraint
 }
 
 /// Every local `$ref` must resolve; other references are not supported.
-fn check_refs(v: &Value, doc: &Value, ptr: &str) -> Result<()> {
+fn check_refs(v: &Value, doc: &Value, ptr: &Ptr<'_>) -> Result<()> {
+    let schemas = doc
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .and_then(Value::as_object);
+    check_refs_below(v, doc, schemas, ptr)
+}
+
+fn check_refs_below(
+    v: &Value,
+    doc: &Value,
+    schemas: Option<&Map<String, Value>>,
+    ptr: &Ptr<'_>,
+) -> Result<()> {
     match v {
         Value::Object(o) => {
-            if let Some(r) = o.get("$ref") {
-                let at = ptr.to_string();
+            if let Some(r) = member(o, "$ref") {
                 let Some(r) = r.as_str() else {
-                    return Err(CodegenError::new(at, "$ref", "must be a string"));
+                    return Err(CodegenError::new(ptr, "$ref", "must be a string"));
                 };
                 let Some(target) = r.strip_prefix('#') else {
                     return Err(CodegenError::new(
-                        at,
+                        ptr,
                         "$ref",
                         format!("external reference {r:?} is not supported; inline it"),
                     ));
                 };
-                if doc.pointer(target).is_none() {
+                // The common case without `Value::pointer`, which allocates
+                // for every token it unescapes.
+                let resolves = match (target.strip_prefix("/components/schemas/"), schemas) {
+                    (Some(name), Some(schemas)) if !name.contains(['~', '/']) => {
+                        schemas.contains_key(name)
+                    }
+                    _ => doc.pointer(target).is_some(),
+                };
+                if !resolves {
                     return Err(CodegenError::new(
-                        at,
+                        ptr,
                         "$ref",
                         format!("unresolved reference {r}"),
                     ));
@@ -1412,7 +1621,7 @@ fn check_refs(v: &Value, doc: &Value, ptr: &str) -> Result<()> {
                     k.as_str(),
                     "example" | "examples" | "default" | "enum" | "const"
                 ) {
-                    check_refs(c, doc, &join(ptr, k))?;
+                    check_refs_below(c, doc, schemas, &ptr.key(k))?;
                 }
             }
             Ok(())
@@ -1420,7 +1629,7 @@ fn check_refs(v: &Value, doc: &Value, ptr: &str) -> Result<()> {
         Value::Array(a) => a
             .iter()
             .enumerate()
-            .try_for_each(|(i, c)| check_refs(c, doc, &format!("{ptr}/{i}"))),
+            .try_for_each(|(i, c)| check_refs_below(c, doc, schemas, &ptr.index(i))),
         _ => Ok(()),
     }
 }
@@ -1448,7 +1657,7 @@ fn check_alias_cycles(doc: &Value) -> Result<()> {
         while let Some(next) = alias(&at) {
             if next == *start {
                 return Err(CodegenError::new(
-                    join("/components/schemas", start),
+                    SCHEMAS.key(start),
                     "reference cycle",
                     "the schema is only a reference to itself (through aliases)",
                 ));
@@ -1465,30 +1674,30 @@ fn check_alias_cycles(doc: &Value) -> Result<()> {
 /// Inside a recursive component, `allOf: [{$ref: <same cycle>}]` next to
 /// further constraints sends typify into infinite recursion while merging.
 /// Keep the reference (and its nullability and docs), drop the constraints.
-fn simplify_recursive_all_of(doc: &mut Value, report: &mut Report) {
-    let graph = schema_graph(doc);
+/// Returns whether it dropped anything (each drop is noted).
+fn simplify_recursive_all_of(
+    doc: &mut Value,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    report: &mut Report,
+) -> bool {
+    let cycles = cycles(graph);
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     else {
-        return;
+        return false;
     };
+    let notes = report.notes.len();
     for (name, schema) in schemas.iter_mut() {
-        let reach = closure(&graph, graph.get(name).cloned().unwrap_or_default());
-        if !reach.contains(name) {
-            continue;
+        // The components in the same cycle as `name`, if it is in one.
+        if let Some(cycle) = cycles.get(name.as_str()) {
+            simplify_node(schema, &SCHEMAS.key(name), cycle, report);
         }
-        // Components in the same cycle as `name`.
-        let cycle: BTreeSet<String> = reach
-            .iter()
-            .filter(|c| closure(&graph, graph.get(*c).cloned().unwrap_or_default()).contains(name))
-            .cloned()
-            .collect();
-        simplify_node(schema, &join("/components/schemas", name), &cycle, report);
     }
+    report.notes.len() != notes
 }
 
-fn simplify_node(v: &mut Value, ptr: &str, cycle: &BTreeSet<String>, report: &mut Report) {
+fn simplify_node(v: &mut Value, ptr: &Ptr<'_>, cycle: &BTreeSet<String>, report: &mut Report) {
     let Value::Object(o) = v else { return };
     let cyclic_ref = o
         .get("allOf")
@@ -1540,17 +1749,17 @@ fn simplify_node(v: &mut Value, ptr: &str, cycle: &BTreeSet<String>, report: &mu
             "properties" => {
                 if let Some(props) = child.as_object_mut() {
                     for (name, p) in props.iter_mut() {
-                        simplify_node(p, &join(&join(ptr, "properties"), name), cycle, report);
+                        simplify_node(p, &ptr.key("properties").key(name), cycle, report);
                     }
                 }
             }
             "items" | "additionalProperties" | "not" => {
-                simplify_node(child, &join(ptr, k), cycle, report)
+                simplify_node(child, &ptr.key(k), cycle, report)
             }
             "allOf" | "anyOf" | "oneOf" => {
                 if let Some(list) = child.as_array_mut() {
                     for (i, c) in list.iter_mut().enumerate() {
-                        simplify_node(c, &join(&join(ptr, k), &i.to_string()), cycle, report);
+                        simplify_node(c, &ptr.key(k).index(i), cycle, report);
                     }
                 }
             }
@@ -1563,7 +1772,7 @@ fn simplify_node(v: &mut Value, ptr: &str, cycle: &BTreeSet<String>, report: &mu
 /// pointer: `openapiv3`'s untagged enums would otherwise backtrack through
 /// every alternative at every level (time exponential in the nesting depth)
 /// and report only a coarse location.
-fn check_keywords(o: &Map<String, Value>, ptr: &str) -> Result<()> {
+fn check_keywords(o: &Map<String, Value>, ptr: &Ptr<'_>) -> Result<()> {
     const TYPES: [&str; 7] = [
         "string", "number", "integer", "boolean", "array", "object", "null",
     ];
@@ -1654,7 +1863,7 @@ fn check_keywords(o: &Map<String, Value>, ptr: &str) -> Result<()> {
             _ => continue,
         };
         return Err(CodegenError::new(
-            join(ptr, key),
+            ptr.key(key),
             "schema",
             format!("`{key}` must be {expected}, found {}", json_type(value)),
         ));

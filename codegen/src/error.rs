@@ -12,6 +12,64 @@ pub(crate) fn join(pointer: &str, token: &str) -> String {
     format!("{pointer}/{}", escape(token))
 }
 
+/// A JSON pointer that is only spelled out when an error or a note needs it:
+/// a chain of borrowed tokens on the stack. The converter visits every node
+/// of the document but reports on few, so building a `String` per node
+/// (with `join`) was most of its allocation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Ptr<'a> {
+    /// Pointer text, already escaped (`""` is the root).
+    Root(&'a str),
+    /// A member of the parent object.
+    Key(&'a Ptr<'a>, &'a str),
+    /// An element of the parent array.
+    Index(&'a Ptr<'a>, usize),
+}
+
+impl<'a> Ptr<'a> {
+    /// The member `token` of this pointer's object.
+    pub(crate) fn key(&'a self, token: &'a str) -> Ptr<'a> {
+        Ptr::Key(self, token)
+    }
+
+    /// The element `index` of this pointer's array.
+    pub(crate) fn index(&'a self, index: usize) -> Ptr<'a> {
+        Ptr::Index(self, index)
+    }
+}
+
+impl fmt::Display for Ptr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ptr::Root(text) => f.write_str(text),
+            Ptr::Key(parent, token) => {
+                write!(f, "{parent}/")?;
+                for c in token.chars() {
+                    match c {
+                        '~' => f.write_str("~0")?,
+                        '/' => f.write_str("~1")?,
+                        c => fmt::Write::write_char(f, c)?,
+                    }
+                }
+                Ok(())
+            }
+            Ptr::Index(parent, index) => write!(f, "{parent}/{index}"),
+        }
+    }
+}
+
+impl From<&Ptr<'_>> for String {
+    fn from(ptr: &Ptr<'_>) -> String {
+        ptr.to_string()
+    }
+}
+
+impl From<Ptr<'_>> for String {
+    fn from(ptr: Ptr<'_>) -> String {
+        ptr.to_string()
+    }
+}
+
 /// Why code generation failed, and where in the input document.
 ///
 /// ```
@@ -79,14 +137,14 @@ pub struct Report {
 }
 
 impl Report {
-    pub(crate) fn note(&mut self, pointer: &str, message: impl Into<String>) {
+    pub(crate) fn note(&mut self, pointer: impl fmt::Display, message: impl Into<String>) {
         self.notes.push(Note {
             pointer: pointer.to_string(),
             message: message.into(),
         });
     }
 
-    pub(crate) fn skip(&mut self, pointer: &str, message: impl Into<String>) {
+    pub(crate) fn skip(&mut self, pointer: impl fmt::Display, message: impl Into<String>) {
         self.skipped.push(Note {
             pointer: pointer.to_string(),
             message: message.into(),

@@ -26,12 +26,27 @@ pub fn short_operation_id(operation_id: &str, path: &str, method: &str) -> Optio
     (!short.is_empty() && short.chars().any(char::is_alphanumeric)).then(|| short.to_string())
 }
 
+/// Whether `name`, without trailing separators, ends with `word` in any case
+/// (necessary for its PascalCase form to end with `word` capitalised).
+fn ends_with_word(name: &str, word: &str) -> bool {
+    let tail = name.trim_end_matches(|c: char| !c.is_alphanumeric());
+    tail.len() >= word.len()
+        && tail.is_char_boundary(tail.len() - word.len())
+        && tail[tail.len() - word.len()..].eq_ignore_ascii_case(word)
+}
+
 /// Rewrite every operationId in `doc` to its short form where that is
 /// collision-free; duplicate ids get a numeric suffix (progenitor would emit
 /// two methods of the same name).
 pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
-    // (pointer, long id, candidate short id)
-    let mut ops: Vec<(String, String, String)> = Vec::new();
+    struct Op {
+        pointer: String,
+        long: String,
+        long_snake: String,
+        short: String,
+        short_snake: String,
+    }
+    let mut ops: Vec<Op> = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             for method in METHODS {
@@ -43,45 +58,65 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
                     continue;
                 };
                 let short = short_operation_id(id, path, method).unwrap_or_else(|| id.to_string());
-                ops.push((join(&join("/paths", path), method), id.to_string(), short));
+                ops.push(Op {
+                    pointer: join(&join("/paths", path), method),
+                    long: id.to_string(),
+                    long_snake: id.to_snake_case(),
+                    short_snake: short.to_snake_case(),
+                    short,
+                });
             }
         }
     }
+    // Only the type names an operation's `{name}Response`/`{name}Body` could
+    // clash with (a cheap test before the case conversion, which is costly
+    // over hundreds of components).
     let component_types: BTreeSet<String> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
-        .map(|s| s.keys().map(|k| k.to_pascal_case()).collect())
+        .map(|s| {
+            s.keys()
+                .filter(|k| ends_with_word(k, "body") || ends_with_word(k, "response"))
+                .map(|k| k.to_pascal_case())
+                .collect()
+        })
         .unwrap_or_default();
-    let mut short_count: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, _, short) in &ops {
-        *short_count.entry(short.to_snake_case()).or_default() += 1;
+    let mut short_count: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut long_names: BTreeSet<&str> = BTreeSet::new();
+    for op in &ops {
+        *short_count.entry(&op.short_snake).or_default() += 1;
+        long_names.insert(&op.long_snake);
     }
-    let long_names: BTreeMap<String, usize> =
-        ops.iter().fold(BTreeMap::new(), |mut m, (_, long, _)| {
-            *m.entry(long.to_snake_case()).or_default() += 1;
-            m
-        });
     let mut used: BTreeSet<String> = BTreeSet::new();
-    for (ptr, long, short) in &ops {
-        let snake = short.to_snake_case();
-        let clashes_with_type = ["response", "body"]
-            .iter()
-            .any(|s| component_types.contains(&format!("{short}-{s}").to_pascal_case()));
-        let unique = short_count[&snake] == 1
-            && (short == long || !long_names.contains_key(&snake))
+    let mut renames = Vec::with_capacity(ops.len());
+    for op in &ops {
+        let (short, long) = (&op.short, &op.long);
+        let clashes_with_type = !component_types.is_empty()
+            && ["response", "body"]
+                .iter()
+                .any(|s| component_types.contains(&format!("{short}-{s}").to_pascal_case()));
+        let unique = short_count[op.short_snake.as_str()] == 1
+            && (short == long || !long_names.contains(op.short_snake.as_str()))
             && !clashes_with_type;
-        let mut name = if unique { short.clone() } else { long.clone() };
-        if !used.insert(name.to_snake_case()) {
+        let (mut name, snake) = if unique {
+            (short.clone(), &op.short_snake)
+        } else {
+            (long.clone(), &op.long_snake)
+        };
+        if !used.insert(snake.clone()) {
             let mut n = 2;
             while !used.insert(format!("{name}_{n}").to_snake_case()) {
                 n += 1;
             }
             report.note(
-                ptr,
+                &op.pointer,
                 format!("duplicate operationId `{long}` renamed `{name}_{n}`"),
             );
             name = format!("{name}_{n}");
         }
+        renames.push((&op.pointer, name));
+    }
+    for (ptr, name) in renames {
         if let Some(op) = doc.pointer_mut(ptr) {
             op["operationId"] = json!(name);
         }

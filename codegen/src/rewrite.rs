@@ -459,7 +459,7 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
                 );
             }
             _ => report.note(
-                &format!(
+                format!(
                     "/components/schemas/{}/properties/{}",
                     fc.component, fc.property
                 ),

@@ -649,6 +649,50 @@ fn recursive_schema_is_boxed() {
 }
 
 #[test]
+fn constraints_next_to_a_reference_are_dropped_only_inside_its_cycle() {
+    // `A` and `B` refer to each other; `C` refers into the cycle but is not
+    // part of it, so its constraint next to the reference stays.
+    let input = schemas(json!({
+        "A": {"type": "object", "properties": {
+            "b": {"allOf": [{"$ref": "#/components/schemas/B"}], "description": "to B", "required": ["x"]},
+        }},
+        "B": {"type": "object", "properties": {
+            "a": {"allOf": [{"$ref": "#/components/schemas/A"}], "required": ["y"]},
+        }},
+        "C": {"type": "object", "properties": {
+            "a": {"allOf": [{"$ref": "#/components/schemas/A"}], "required": ["z"]},
+        }},
+    }));
+    let out = generate(&input);
+    assert_eq!(
+        at(&out.converted, "/components/schemas/A/properties/b"),
+        &json!({"allOf": [{"$ref": "#/components/schemas/B"}], "description": "to B"})
+    );
+    assert_eq!(
+        at(&out.converted, "/components/schemas/B/properties/a"),
+        &json!({"allOf": [{"$ref": "#/components/schemas/A"}]})
+    );
+    assert_eq!(
+        at(&out.converted, "/components/schemas/C/properties/a"),
+        &json!({"allOf": [{"$ref": "#/components/schemas/A"}], "required": ["z"]})
+    );
+    let dropped: Vec<&str> = out
+        .report
+        .notes
+        .iter()
+        .filter(|n| n.message.contains("recursive reference"))
+        .map(|n| n.pointer.as_str())
+        .collect();
+    assert_eq!(
+        dropped,
+        [
+            "/components/schemas/A/properties/b",
+            "/components/schemas/B/properties/a"
+        ]
+    );
+}
+
+#[test]
 fn nullable_recursive_root_is_split_into_value() {
     let input = schemas(json!({
         "Tree": {
