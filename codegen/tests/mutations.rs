@@ -24,17 +24,15 @@
 //! `$CARGO_TARGET_TMPDIR/mutation-current-{base}`, so it is the culprit then.
 //! A failing (shrunk) case is written to `mutation-failure-{base}` next to it.
 //!
-//! Four known codegen bugs are pinned by ignored tests below
+//! Four codegen bugs these mutations found have regression tests below
 //! ([`deep_schema_on_default_test_stack`], [`invalid_keyword_deep_inside`],
-//! [`default_on_self_alias`], [`all_of_own_component`]). The random mutations
-//! avoid the first with the 8 MiB stack and the others (see
-//! [`is_deep_payload`] and [`known_bug`]) unless
-//! `IONWORKS_MUTATION_KNOWN_BUGS=1`.
+//! [`default_on_self_alias`], [`all_of_own_component`]); the mutations
+//! produce their shapes too.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -306,124 +304,7 @@ fn unescape(token: &str) -> String {
 }
 
 /// Every node below `v` as (pointer, is_container, last token).
-/// Marks the root of a deeply nested payload (a member `"x-deep": true` of an
-/// object, a last element `"x-deep"` of an array).
-const DEEP_MARK: &str = "x-deep";
-
-/// Whether the mutations also produce inputs that trigger the known codegen
-/// bugs pinned by the ignored tests (set `IONWORKS_MUTATION_KNOWN_BUGS=1` to
-/// check a fix; the run then aborts or exceeds [`TIME_LIMIT`] until fixed).
-fn known_bugs_included() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var_os("IONWORKS_MUTATION_KNOWN_BUGS").is_some_and(|v| !v.is_empty())
-    })
-}
-
-/// Whether `v` is the root of a deeply nested payload. Mutations never target
-/// anything inside one: openapiv3 parses a schema with an invalid keyword
-/// value N levels deep in O(2^N) time (see [`invalid_keyword_deep_inside`]),
-/// so a damaged deep payload turns a case into an hours-long one. Invalid
-/// values are still exercised at the depths of the base documents.
-fn is_deep_payload(v: &Value) -> bool {
-    if known_bugs_included() {
-        return false;
-    }
-    match v {
-        Value::Object(o) => o.contains_key(DEEP_MARK),
-        Value::Array(a) => a.last().is_some_and(|l| l == DEEP_MARK),
-        _ => false,
-    }
-}
-
-/// Which known typify infinite recursion (a stack overflow, whatever the
-/// stack size) the *converted* document `doc` would run into, if any. Such
-/// cases are counted, not generated. Both checks over-approximate.
-fn known_bug(doc: &Value) -> Option<&'static str> {
-    let schemas = doc.pointer("/components/schemas")?.as_object()?;
-    if self_alias_with_default(schemas, doc) {
-        return Some("default on a self-referencing alias");
-    }
-    if schemas.iter().any(|(name, s)| self_all_of(s, name)) {
-        return Some("allOf of its own component with other constraints");
-    }
-    None
-}
-
-/// [`default_on_self_alias`]: a cycle of component schemas that are only
-/// references (`A: {$ref: A}`, `A → B → A`), and a `default` next to a
-/// reference or union anywhere.
-fn self_alias_with_default(schemas: &serde_json::Map<String, Value>, doc: &Value) -> bool {
-    let target = |name: &str| -> Option<String> {
-        let r = schemas.get(name)?.get("$ref")?.as_str()?;
-        Some(unescape(r.strip_prefix("#/components/schemas/")?))
-    };
-    let cycle = schemas.keys().any(|start| {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut at = start.clone();
-        while seen.insert(at.clone()) {
-            match target(&at) {
-                Some(next) => at = next,
-                None => return false,
-            }
-        }
-        true
-    });
-    fn default_next_to_ref(v: &Value) -> bool {
-        match v {
-            Value::Object(o) => {
-                (o.contains_key("default")
-                    && ["$ref", "allOf", "anyOf", "oneOf"]
-                        .iter()
-                        .any(|k| o.contains_key(*k)))
-                    || o.values().any(default_next_to_ref)
-            }
-            Value::Array(a) => a.iter().any(default_next_to_ref),
-            _ => false,
-        }
-    }
-    cycle && default_next_to_ref(doc)
-}
-
-/// [`all_of_own_component`]: somewhere inside component `name`, an `allOf`
-/// with a branch `{$ref: name}` and another branch or a sibling keyword that
-/// is not a plain annotation.
-fn self_all_of(v: &Value, name: &str) -> bool {
-    const HARMLESS: [&str; 10] = [
-        "allOf",
-        "nullable",
-        "title",
-        "description",
-        "default",
-        "example",
-        "readOnly",
-        "writeOnly",
-        "deprecated",
-        "type",
-    ];
-    let own = format!("#/components/schemas/{}", escape(name));
-    match v {
-        Value::Object(o) => {
-            let hit = o
-                .get("allOf")
-                .and_then(Value::as_array)
-                .is_some_and(|branches| {
-                    branches.iter().any(|b| b.get("$ref") == Some(&json!(own)))
-                        && (branches.len() > 1
-                            || o.keys()
-                                .any(|k| !HARMLESS.contains(&k.as_str()) && !k.starts_with("x-")))
-                });
-            hit || o.values().any(|c| self_all_of(c, name))
-        }
-        Value::Array(a) => a.iter().any(|c| self_all_of(c, name)),
-        _ => false,
-    }
-}
-
 fn nodes(v: &Value, ptr: &mut String, out: &mut Vec<(String, bool, String)>, last: &str) {
-    if is_deep_payload(v) {
-        return;
-    }
     out.push((ptr.clone(), v.is_object() || v.is_array(), last.to_string()));
     let len = ptr.len();
     match v {
@@ -515,13 +396,6 @@ fn build(payload: &Payload) -> Value {
                     Shape::AllOf => json!({ "allOf": [v] }),
                     Shape::Arrays => json!([v]),
                 };
-            }
-            match &mut v {
-                Value::Object(o) => {
-                    o.insert(DEEP_MARK.into(), json!(true));
-                }
-                Value::Array(a) => a.push(json!(DEEP_MARK)),
-                _ => {}
             }
             v
         }
@@ -680,8 +554,6 @@ fn check_error(what: &str, e: &ionworks_codegen::CodegenError) -> Result<(), Tes
 #[derive(Default)]
 struct Stats {
     cases: usize,
-    /// Cases not generated because they hit a known bug (see [`known_bug`]).
-    known_bugs: BTreeMap<&'static str, usize>,
     generated: usize,
     /// Errors by construct, with the first one seen.
     errors: BTreeMap<String, (usize, String)>,
@@ -726,22 +598,13 @@ enum Outcome {
         Result<(), ionworks_codegen::CodegenError>,
         Box<Result<ionworks_codegen::Generated, ionworks_codegen::CodegenError>>,
     ),
-    /// Not generated: the converted document hits this known bug.
-    KnownBug(&'static str),
     /// A panic escaped.
     Panicked,
 }
 
 /// `convert` and `generate` on `bytes`, on a thread with a [`STACK`]-sized
-/// stack, within `limit`; with `skip_known`, documents that would hit a known
-/// bug (see [`known_bug`]) are not generated. Exits the process when the
-/// limit is exceeded.
-fn run_case(
-    bytes: Vec<u8>,
-    limit: Duration,
-    saved_at: &std::path::Path,
-    skip_known: bool,
-) -> Outcome {
+/// stack, within `limit`. Exits the process when the limit is exceeded.
+fn run_case(bytes: Vec<u8>, limit: Duration, saved_at: &std::path::Path) -> Outcome {
     let stack = std::env::var("IONWORKS_MUTATION_STACK")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -752,13 +615,6 @@ fn run_case(
         .stack_size(stack)
         .spawn(move || {
             let converted = ionworks_codegen::convert(&bytes);
-            if skip_known
-                && let Ok((doc, _)) = &converted
-                && let Some(bug) = known_bug(doc)
-            {
-                let _ = tx.send(Outcome::KnownBug(bug));
-                return;
-            }
             let generated = ionworks_codegen::generate(&bytes, &Default::default());
             let _ = tx.send(Outcome::Ran(converted.map(drop), Box::new(generated)));
         })
@@ -784,9 +640,8 @@ fn generate_within(
     limit: Duration,
     saved_at: &std::path::Path,
 ) -> Result<ionworks_codegen::Generated, ionworks_codegen::CodegenError> {
-    match run_case(bytes, limit, saved_at, false) {
+    match run_case(bytes, limit, saved_at) {
         Outcome::Ran(_, generated) => *generated,
-        Outcome::KnownBug(_) => unreachable!("not skipped"),
         Outcome::Panicked => panic!("a panic escaped generate"),
     }
 }
@@ -819,18 +674,12 @@ fn run_mutations(name: &str, path: PathBuf, default_cases: u32) {
         // the document being processed is always on disk.
         std::fs::write(&current, &bytes).expect("write the current case");
 
-        let (converted, outcome) =
-            match run_case(bytes, TIME_LIMIT, &current, !known_bugs_included()) {
-                Outcome::Ran(converted, generated) => (converted, *generated),
-                Outcome::KnownBug(bug) => {
-                    let mut stats = stats.lock().unwrap_or_else(|p| p.into_inner());
-                    *stats.known_bugs.entry(bug).or_default() += 1;
-                    return Ok(());
-                }
-                Outcome::Panicked => {
-                    return Err(TestCaseError::fail("a panic escaped convert or generate"));
-                }
-            };
+        let (converted, outcome) = match run_case(bytes, TIME_LIMIT, &current) {
+            Outcome::Ran(converted, generated) => (converted, *generated),
+            Outcome::Panicked => {
+                return Err(TestCaseError::fail("a panic escaped convert or generate"));
+            }
+        };
         if let Err(e) = &converted {
             check_error("convert", e)?;
         }
@@ -871,10 +720,9 @@ fn run_mutations(name: &str, path: PathBuf, default_cases: u32) {
     let elapsed = started.elapsed();
     let stats = stats.into_inner().unwrap_or_else(|p| p.into_inner());
     eprintln!(
-        "{name}: {cases} cases ({} run incl. shrinking, {} skipped as a known bug) in \
-         {elapsed:.1?}: {} generated, {} errors ({} with a pointer to no value of the input)",
+        "{name}: {cases} cases ({} run incl. shrinking) in {elapsed:.1?}: {} generated, \
+         {} errors ({} with a pointer to no value of the input)",
         stats.cases,
-        stats.known_bugs.values().sum::<usize>(),
         stats.generated,
         stats.cases - stats.generated,
         stats.dangling_pointers,
@@ -882,9 +730,6 @@ fn run_mutations(name: &str, path: PathBuf, default_cases: u32) {
     for (construct, (n, first)) in &stats.errors {
         let first: String = first.chars().take(150).collect();
         eprintln!("  {n:>6} × {construct:<20} e.g. {first}");
-    }
-    for (bug, n) in &stats.known_bugs {
-        eprintln!("  {n:>6} × skipped: {bug}");
     }
     for example in &stats.dangling_examples {
         let example: String = example.chars().take(200).collect();
@@ -1047,7 +892,10 @@ fn all_of_own_component() {
     let bytes = serde_json::to_vec(&doc).expect("serialisable");
     let (converted, report) = ionworks_codegen::convert(&bytes).expect("converts");
     // The converter keeps the recursive reference and drops the constraint next to it.
-    assert_eq!(known_bug(&converted), None);
+    assert_eq!(
+        converted.pointer("/components/schemas/Node/properties/children/items"),
+        Some(&json!({"allOf": [{"$ref": "#/components/schemas/Node"}]}))
+    );
     assert!(
         report
             .notes
