@@ -88,6 +88,9 @@ const CONSTRAINT_KEYWORDS: [&str; 12] = [
 
 type Result<T> = std::result::Result<T, CodegenError>;
 
+/// Component schema name → the component schemas it references.
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
 /// Schema objects have a handful of members: below this many, comparing
 /// keys is cheaper than hashing the wanted one (serde_json's map hashes with
 /// SipHash), and the converter looks up dozens of keywords per schema.
@@ -1193,10 +1196,7 @@ fn refs_in(v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
-fn closure(
-    graph: &BTreeMap<String, BTreeSet<String>>,
-    roots: BTreeSet<String>,
-) -> BTreeSet<String> {
+fn closure(graph: &Graph, roots: BTreeSet<String>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = roots.into_iter().collect();
     while let Some(n) = stack.pop() {
@@ -1209,7 +1209,7 @@ fn closure(
     seen
 }
 
-fn schema_graph(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
+fn schema_graph(doc: &Value) -> Graph {
     let mut graph = BTreeMap::new();
     if let Some(schemas) = doc
         .pointer("/components/schemas")
@@ -1228,7 +1228,7 @@ fn schema_graph(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
 /// components or directly to themselves), each with every component of its
 /// cycle: the strongly connected components of `graph` (Tarjan's algorithm,
 /// iterative, O(components + references)).
-fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<&str, Rc<BTreeSet<String>>> {
+fn cycles(graph: &Graph) -> BTreeMap<&str, Rc<BTreeSet<String>>> {
     const UNSEEN: usize = usize::MAX;
     let names: Vec<&String> = graph.keys().collect();
     let position: BTreeMap<&str, usize> = names
@@ -1304,13 +1304,9 @@ fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<&str, Rc<BTree
 
 /// A component whose root is nullable *and* recursive makes typify emit
 /// duplicate, infinitely sized definitions. Move the body to `{Name}Value`
-/// and make the component a nullable reference to it.
-/// Returns whether it split any.
-fn split_recursive_nullable_roots(
-    doc: &mut Value,
-    graph: &BTreeMap<String, BTreeSet<String>>,
-    report: &mut Report,
-) -> bool {
+/// and make the component a nullable reference to it. Returns whether it
+/// split any.
+fn split_recursive_nullable_roots(doc: &mut Value, graph: &Graph, report: &mut Report) -> bool {
     let cycles = cycles(graph);
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
@@ -1362,10 +1358,7 @@ pub(crate) fn reachable(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
     reachable_in(doc, &schema_graph(doc))
 }
 
-fn reachable_in(
-    doc: &Value,
-    graph: &BTreeMap<String, BTreeSet<String>>,
-) -> (BTreeSet<String>, BTreeSet<String>) {
+fn reachable_in(doc: &Value, graph: &Graph) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut request_roots = BTreeSet::new();
     let mut response_roots = BTreeSet::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -1399,11 +1392,7 @@ fn reachable_in(
 /// * In schemas a response can reach, `additionalProperties: false` (typify:
 ///   `deny_unknown_fields`) and string formats other than `date-time`
 ///   (decoded leniently by the generated code) are dropped too.
-fn lenient_and_constraints(
-    c: &mut Converted,
-    graph: &BTreeMap<String, BTreeSet<String>>,
-    report: &mut Report,
-) {
+fn lenient_and_constraints(c: &mut Converted, graph: &Graph, report: &mut Report) {
     let (request, response) = reachable_in(&c.doc, graph);
 
     if let Some(schemas) = c
@@ -1674,12 +1663,8 @@ fn check_alias_cycles(doc: &Value) -> Result<()> {
 /// Inside a recursive component, `allOf: [{$ref: <same cycle>}]` next to
 /// further constraints sends typify into infinite recursion while merging.
 /// Keep the reference (and its nullability and docs), drop the constraints.
-/// Returns whether it dropped anything (each drop is noted).
-fn simplify_recursive_all_of(
-    doc: &mut Value,
-    graph: &BTreeMap<String, BTreeSet<String>>,
-    report: &mut Report,
-) -> bool {
+/// Returns whether it dropped any (each drop is noted).
+fn simplify_recursive_all_of(doc: &mut Value, graph: &Graph, report: &mut Report) -> bool {
     let cycles = cycles(graph);
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
