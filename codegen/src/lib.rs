@@ -11,7 +11,8 @@
 //! 4. **generate** with progenitor (builder interface), contained so that no
 //!    panic escapes, and
 //! 5. **rewrite** the result: open enums, lenient date-times, request-side
-//!    bound checks; then pretty-print with prettyplease.
+//!    bound checks, code blocks in the spec's prose fenced as `text` (so
+//!    rustdoc never compiles them); then pretty-print with prettyplease.
 //!
 //! `build.rs`, `cargo xtask` and the tests all call [`generate`]: there is one
 //! code path from a spec to code.
@@ -30,6 +31,7 @@
 mod canonical;
 mod convert;
 mod diff;
+mod docs;
 mod error;
 mod names;
 mod rewrite;
@@ -187,6 +189,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     if options.httpmock {
         rewrite::fix_mocks(&mut file);
     }
+    docs::fence_docs(&mut file);
     report.types = types;
     let (request, response) = convert::reachable(&doc);
     let roles = request

@@ -1735,3 +1735,24 @@ fn error_unresolved_path_level_parameter_ref() {
     );
     assert_error(&bytes(&input), "/paths/~1jobs/parameters/0");
 }
+
+#[test]
+fn code_blocks_in_descriptions_are_fenced_as_text() {
+    let description = "Schedules runs.\n\nThe order:\n\n    - first\n    - second\n\n\
+                       Example:\n\n```\nlet x = 1;\n```\n\n```json\n{\"a\": 1}\n```\n\
+                       Args:\n    x: continues the paragraph";
+    let input = schemas(json!({
+        "T": {"type": "object", "description": description, "properties": {"x": {"type": "string"}}},
+    }));
+    let code = generate(&input).code;
+    // The indented list and the bare fence would be compiled by rustdoc.
+    has(
+        &code,
+        "The order:\n\n```text\n- first\n- second\n```\n\nExample:",
+    );
+    has(&code, "```text\nlet x = 1;\n```");
+    // A fence with a language and indented paragraph text stay as they are.
+    has(&code, "```json\n{\"a\": 1}\n```");
+    has(&code, "Args:\n    x: continues the paragraph");
+    assert!(!code.contains("\n    - first"), "{code}");
+}
