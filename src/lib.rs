@@ -107,6 +107,8 @@ pub use generated::types;
 /// (`Error` converts into [`ApiError`]).
 pub use generated::{ByteStream, ClientInfo, Error, ResponseValue};
 
+/// The README's examples use both test modules; `cargo test --workspace`
+/// enables both (`downstream/` turns on `mocks`).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "testing", feature = "mocks"))]
 pub struct ReadmeDoctests;
