@@ -81,6 +81,17 @@ pub use wait::{
     WaitError, WaitMany, WaitPolicy,
 };
 
+/// The server's rule for a job in `status`: `(is_terminal, is_failed)`.
+/// Terminal: completed, failed or canceled; failed: failed or canceled.
+#[cfg(any(feature = "testing", feature = "mocks"))]
+pub(crate) fn job_status_flags(status: &types::JobStatus) -> (bool, bool) {
+    use types::JobStatus::{Canceled, Completed, Failed};
+    (
+        matches!(status, Completed | Failed | Canceled),
+        matches!(status, Failed | Canceled),
+    )
+}
+
 /// `Result` with [`ApiError`] as the default error.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 

@@ -111,10 +111,7 @@ pub fn client_builder(server: &MockServer) -> ClientBuilder {
 /// ```
 pub fn job(job_id: &str, status: JobStatus) -> JobResponse {
     let now = Utc::now();
-    let is_terminal = matches!(
-        status,
-        JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled
-    );
+    let (is_terminal, is_failed) = crate::job_status_flags(&status);
     JobResponse {
         access_level: None,
         callback_url: None,
@@ -124,7 +121,7 @@ pub fn job(job_id: &str, status: JobStatus) -> JobResponse {
         error: None,
         error_code: None,
         error_detail: None,
-        is_failed: matches!(status, JobStatus::Failed | JobStatus::Canceled),
+        is_failed,
         is_terminal,
         job_id: job_id.to_owned(),
         job_type: JobType::Dummy,

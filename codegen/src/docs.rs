@@ -84,10 +84,6 @@ fn doc_text(attr: &Attribute) -> Option<String> {
 fn fence_attrs(attrs: &mut Vec<Attribute>) {
     let mut i = 0;
     while i < attrs.len() {
-        if doc_text(&attrs[i]).is_none() {
-            i += 1;
-            continue;
-        }
         let mut end = i;
         let mut lines = Vec::new();
         while end < attrs.len()
@@ -96,6 +92,10 @@ fn fence_attrs(attrs: &mut Vec<Attribute>) {
         {
             lines.push(text);
             end += 1;
+        }
+        if lines.is_empty() {
+            i += 1;
+            continue;
         }
         if let Some(fenced) = fence_code(&lines.join("\n")) {
             let mut attr = attrs[i].clone();

@@ -73,10 +73,12 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
     use quote::ToTokens;
     use syn::visit_mut::{self, VisitMut};
 
-    #[derive(Default)]
     struct Fix {
         value_by_value: bool,
         value_is_seq: bool,
+        // The expressions the rewrites look for, parsed once.
+        value: Expr,
+        to_string: Expr,
     }
     impl VisitMut for Fix {
         fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
@@ -95,8 +97,7 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
 
         fn visit_expr_mut(&mut self, e: &mut Expr) {
             visit_mut::visit_expr_mut(self, e);
-            let to_string: Expr = syn::parse_quote!(value.to_string());
-            let value: Expr = syn::parse_quote!(value);
+            let (value, to_string) = (&self.value, &self.to_string);
             match e {
                 Expr::Macro(m) if m.mac.path.is_ident("format") => {
                     let parser =
@@ -104,7 +105,7 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
                     let Ok(mut args) = m.mac.parse_body_with(parser) else {
                         return;
                     };
-                    if args.len() == 2 && args[1] == to_string {
+                    if args.len() == 2 && args[1] == *to_string {
                         args[1] = syn::parse_quote!(regex::escape(
                             &progenitor_client::encode_path(&value.to_string())
                         ));
@@ -115,7 +116,7 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
                     if c.method == "json_body_obj"
                         && self.value_by_value
                         && c.args.len() == 1
-                        && c.args[0] == value =>
+                        && c.args[0] == *value =>
                 {
                     c.args[0] = syn::parse_quote!(&value);
                 }
@@ -123,7 +124,7 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
                     if c.method == "query_param"
                         && self.value_is_seq
                         && c.args.len() == 2
-                        && c.args[1] == to_string =>
+                        && c.args[1] == *to_string =>
                 {
                     let (when, name) = (&c.receiver, &c.args[0]);
                     *e = syn::parse_quote!(if value.is_empty() {
@@ -145,7 +146,13 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
     }) else {
         return;
     };
-    Fix::default().visit_item_mod_mut(mock);
+    Fix {
+        value_by_value: false,
+        value_is_seq: false,
+        value: syn::parse_quote!(value),
+        to_string: syn::parse_quote!(value.to_string()),
+    }
+    .visit_item_mod_mut(mock);
 }
 
 fn impl_target(item: &Item) -> Option<(String, String)> {

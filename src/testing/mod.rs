@@ -224,11 +224,7 @@ fn offset(start: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
 /// The server's rule: terminal = completed/failed/canceled, failed =
 /// failed/canceled.
 fn set_job_status(job: &mut JobResponse, status: JobStatus, at: DateTime<Utc>) {
-    job.is_terminal = matches!(
-        status,
-        JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled
-    );
-    job.is_failed = matches!(status, JobStatus::Failed | JobStatus::Canceled);
+    (job.is_terminal, job.is_failed) = crate::job_status_flags(&status);
     if status == JobStatus::Processing && job.started_at.is_none() {
         job.started_at = Some(at);
     }
