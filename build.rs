@@ -6,6 +6,13 @@
 
 use std::path::PathBuf;
 
+/// The doc comment of the generated `Client`.
+const CLIENT_DOC: &str = "The Ionworks API client: one method per operation, each returning a \
+request builder that ends in `send()`.
+
+Made by [`Client::from_env`] or [`Client::builder`]; cheap to clone (clones \
+share one connection pool).";
+
 fn main() {
     println!("cargo:rerun-if-changed=openapi.json");
     println!("cargo:rerun-if-changed=build.rs");
@@ -20,6 +27,8 @@ fn main() {
     let mocks = std::env::var_os("CARGO_FEATURE_MOCKS").is_some();
     let options = ionworks_codegen::Options::default()
         .inner_type("crate::ClientState")
+        .error_type("crate::ApiError")
+        .client_doc(CLIENT_DOC)
         .httpmock(mocks);
     let generated = match ionworks_codegen::generate(&spec, &options) {
         Ok(generated) => generated,

@@ -1,63 +1,154 @@
-//! Submit a job, wait for it and print the result.
+//! Wait for Ionworks work and print its result.
 //!
 //! ```sh
-//! cargo run --example quickstart
+//! cargo run --example quickstart                                  # offline demo on the stand-in
+//! cargo run --example quickstart -- --job JOB_ID                  # wait for a job (credentials set)
+//! cargo run --example quickstart -- --resubmit-optimization ID    # resubmit a failed optimization
+//! cargo run --example quickstart -- --help
 //! ```
 //!
 //! With `IONWORKS_API_KEY` or `IONWORKS_API_TOKEN` set it talks to the
-//! configured server (`IONWORKS_API_URL`, default `https://api.ionworks.com`);
-//! without credentials it starts the embedded stand-in of the API
-//! (`ionworks::testing::StandIn`) so it runs on a fresh machine, offline.
+//! configured server (`IONWORKS_API_URL`, default `https://api.ionworks.com`).
+//! Without credentials it starts the embedded stand-in of the API
+//! (`ionworks::testing::StandIn`) and runs both flows there, offline.
+//! Whatever goes wrong is printed as one line (the error's `Display`).
 
 use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ionworks::Client;
+use futures_util::StreamExt;
 use ionworks::testing::{Schedule, StandIn};
-use ionworks::types::{JobResponse, JobType, SubmitJobRequest};
+use ionworks::types::{JobErrorCode, JobResponse, JobType, OptimizationResource, SubmitJobRequest};
+use ionworks::wait::{Pollable, Progress, UpdateKind, Wait, WaitError};
+use ionworks::{Client, ENV_API_KEY, ENV_API_TOKEN, ENV_API_URL};
 
-/// Submits a `dummy` job, polls it every `poll` until the server says it is
-/// terminal, writing a progress line (status and elapsed time) to `out`,
-/// then writes the outcome. Returns the final job.
-pub async fn run(
-    client: &Client,
-    poll: Duration,
-    out: &mut (dyn Write + Send),
-) -> Result<JobResponse, Box<dyn std::error::Error>> {
-    let request = SubmitJobRequest::builder()
-        .job_type(JobType::Dummy)
-        .params(serde_json::Map::new())
-        .priority(5);
-    let job = client.submit_job().body(request).send().await?.into_inner();
-    writeln!(out, "submitted job {} ({})", job.job_id, job.job_type)?;
+/// `--help`.
+pub const USAGE: &str = "\
+usage: cargo run --example quickstart [-- OPTION]
 
-    // A plain polling loop; the server decides what is terminal.
-    let started = Instant::now();
-    let live = std::io::stdout().is_terminal();
-    let job = client
-        .wait_until_terminal(&job.job_id)
-        .max_delay(poll)
-        .accept_failed(true)
-        .observe(|update| {
-            let elapsed = update.elapsed.as_secs_f64();
-            // One line, rewritten in place on a terminal; a line per change otherwise.
-            let _ = if live {
-                write!(out, "\r  {:<12} {elapsed:>6.1}s", update.status)
-            } else {
-                writeln!(out, "  {:<12} {elapsed:>6.1}s", update.status)
-            };
-            let _ = out.flush();
-        })
-        .await?;
-    let elapsed = started.elapsed().as_secs_f64();
-    if live {
-        writeln!(out, "\r  {:<12} {elapsed:>6.1}s", job.status.as_str())?;
-    } else {
-        writeln!(out, "  {:<12} {elapsed:>6.1}s", job.status.as_str())?;
+Waits for Ionworks work and prints its result. With IONWORKS_API_KEY or
+IONWORKS_API_TOKEN set it uses the configured server (IONWORKS_API_URL,
+default https://api.ionworks.com); without them it runs an offline demo of
+both flows below on the embedded stand-in.
+
+options (with credentials):
+  --job ID                     wait for job ID (started in the web app, a
+                               pipeline or another client), print its result
+  --resubmit-optimization ID   resubmit failed optimization ID, wait for it
+  --submit                     submit a dummy job directly (POST /jobs); the
+                               live server no longer accepts this (410 Gone)
+  -h, --help                   print this help
+";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// No option: the offline demo, or a hint when credentials are set.
+    Default,
+    /// `--job ID`.
+    Job(String),
+    /// `--resubmit-optimization ID`.
+    Resubmit(String),
+    /// `--submit`.
+    Submit,
+    /// `--help`.
+    Help,
+}
+
+/// Parses the arguments after the program name; an error is a message for
+/// the user (exit code 2).
+pub fn parse_args(args: &[String]) -> Result<Command, String> {
+    let id = |flag: &str| {
+        args.get(1)
+            .filter(|v| !v.starts_with('-') && !v.trim().is_empty())
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs an id"))
+    };
+    let (command, used) = match args.first().map(String::as_str) {
+        None => (Command::Default, 0),
+        Some("-h" | "--help") => return Ok(Command::Help),
+        Some("--job") => (Command::Job(id("--job")?), 2),
+        Some(flag @ "--resubmit-optimization") => (Command::Resubmit(id(flag)?), 2),
+        Some("--submit") => (Command::Submit, 1),
+        Some(other) => return Err(format!("unexpected argument `{other}`")),
+    };
+    match args.get(used) {
+        Some(extra) => Err(format!("unexpected argument `{extra}`")),
+        None => Ok(command),
     }
+}
 
+/// Follows `wait`, drawing one progress line (status and elapsed time) on
+/// `out`: redrawn in place a few times a second on a terminal (`live`),
+/// one line per status change otherwise; it ends on the final status.
+pub async fn follow<R: Pollable>(
+    wait: Wait<'_, R>,
+    out: &mut (dyn Write + Send),
+    live: bool,
+) -> Result<R, WaitError<R>> {
+    let started = Instant::now();
+    let draw = |out: &mut (dyn Write + Send), status: &str, end: bool| {
+        let elapsed = started.elapsed().as_secs_f64();
+        let line = format!("  {status:<12} {elapsed:>6.1}s");
+        let _ = match (live, end) {
+            (true, false) => write!(out, "\r{line}"),
+            (true, true) => writeln!(out, "\r{line}"),
+            (false, _) => writeln!(out, "{line}"),
+        };
+        let _ = out.flush();
+    };
+    let mut status = String::new();
+    let mut updates = std::pin::pin!(wait.updates());
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            item = updates.next() => match item {
+                Some(Progress::Update(update)) => {
+                    if let UpdateKind::TransientError(error) = &update.kind {
+                        // On a terminal this overwrites the (shorter) progress line.
+                        let _ = writeln!(out, "{}  retrying: {error}", if live { "\r" } else { "" });
+                    }
+                    if update.status != status {
+                        status = update.status.clone();
+                        if !live || update.next_delay.is_none() {
+                            draw(out, &status, true);
+                        }
+                    }
+                }
+                Some(Progress::Done(outcome)) => {
+                    if live && status.is_empty() {
+                        draw(out, "?", true);
+                    }
+                    return outcome;
+                }
+                None => return Err(WaitError::Cancelled { polls: 0, elapsed: started.elapsed() }),
+            },
+            _ = tick.tick(), if live && !status.is_empty() => draw(out, &status, false),
+        }
+    }
+}
+
+/// Waits for job `job_id` and prints the outcome; returns the final job.
+pub async fn watch_job(
+    client: &Client,
+    job_id: &str,
+    out: &mut (dyn Write + Send),
+    live: bool,
+) -> Result<JobResponse, Box<dyn std::error::Error>> {
+    // One plain request first: a wrong id, key or URL fails here at once
+    // (a wait would absorb a connection failure and try again).
+    let job = client.get_job().job_id(job_id).send().await?;
+    writeln!(
+        out,
+        "waiting for job {job_id} ({}, {})",
+        job.job_type, job.status
+    )?;
+    let wait = client.wait_until_terminal(job_id).accept_failed(true);
+    let job = follow(wait, out, live).await?;
     if job.is_failed {
-        let code = job.error_code.as_ref().map_or("-", |c| c.as_str());
+        let code = job.error_code.as_ref().map_or("-", JobErrorCode::as_str);
         let message = job.error.as_deref().unwrap_or("no message");
         writeln!(out, "job {} {}: [{code}] {message}", job.job_id, job.status)?;
     } else {
@@ -67,43 +158,175 @@ pub async fn run(
     Ok(job)
 }
 
-/// Whether credentials for a real server are in the environment.
-fn credentials_in_env() -> bool {
-    [ionworks::ENV_API_KEY, ionworks::ENV_API_TOKEN]
-        .iter()
-        .any(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()))
+/// Resubmits failed optimization `id`, waits for it and prints the outcome.
+pub async fn resubmit_optimization(
+    client: &Client,
+    id: &str,
+    out: &mut (dyn Write + Send),
+    live: bool,
+) -> Result<OptimizationResource, Box<dyn std::error::Error>> {
+    let resubmitted = client.resubmit_optimization().id(id).send().await?;
+    writeln!(
+        out,
+        "resubmitted optimization {id} (run {})",
+        resubmitted.run_count
+    )?;
+    let wait = client.wait_for_optimization(id).accept_failed(true);
+    let o = follow(wait, out, live).await?;
+    let status = o.status_text();
+    match &o.error {
+        Some(error) => writeln!(out, "optimization {id} {status}: {error}")?,
+        None => {
+            let metrics = serde_json::to_string_pretty(&o.metrics)?;
+            writeln!(out, "optimization {id} {status}; metrics:\n{metrics}")?;
+        }
+    }
+    Ok(o)
 }
 
-/// The stand-in, with jobs that take about three seconds.
-async fn stand_in() -> std::io::Result<StandIn> {
-    let stand_in = StandIn::start().await?;
-    stand_in.set_default_job_schedule(Schedule::succeeds_after(
+/// What to say when the server refuses direct submissions.
+pub const GONE: &str = "the server no longer accepts direct job submissions (410 Gone): \
+start the work in the Ionworks web app or a pipeline, then follow it with \
+`cargo run --example quickstart -- --job JOB_ID`";
+
+/// Submits a dummy job and waits for it; a 410 becomes [`GONE`].
+pub async fn submit(
+    client: &Client,
+    out: &mut (dyn Write + Send),
+    live: bool,
+) -> Result<JobResponse, Box<dyn std::error::Error>> {
+    let request = SubmitJobRequest::builder()
+        .job_type(JobType::Dummy)
+        .params(serde_json::Map::new());
+    let job = match client.submit_job().body(request).send().await {
+        Ok(job) => job.into_inner(),
+        Err(e) if e.is_gone() => return Err(GONE.into()),
+        Err(e) => return Err(e.into()),
+    };
+    writeln!(out, "submitted job {} ({})", job.job_id, job.job_type)?;
+    watch_job(client, &job.job_id, out, live).await
+}
+
+/// The offline demo: both flows on the stand-in.
+async fn demo(
+    stand_in: &StandIn,
+    out: &mut (dyn Write + Send),
+    live: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let client = stand_in.client();
+    writeln!(out, "\n1. a job started elsewhere (as with --job ID)")?;
+    let job_id = stand_in.add_job(Schedule::succeeds_after(
         Duration::from_secs(1),
         Duration::from_secs(2),
     ));
-    Ok(stand_in)
+    watch_job(&client, &job_id, out, live).await?;
+
+    writeln!(
+        out,
+        "\n2. a failed optimization, resubmitted (as with --resubmit-optimization ID)"
+    )?;
+    let failed = Schedule::succeeds_after(Duration::ZERO, Duration::ZERO)
+        .failing(JobErrorCode::SolverError, "solver diverged");
+    let id = stand_in.add_optimization(failed);
+    client
+        .wait_for_optimization(&id)
+        .accept_failed(true)
+        .await?;
+    stand_in.set_optimization_schedule(
+        &id,
+        Schedule::succeeds_after(Duration::from_millis(500), Duration::from_millis(1500)),
+    );
+    resubmit_optimization(&client, &id, out, live).await?;
+    Ok(())
+}
+
+/// The whole program, with the environment and output given: what `main`
+/// runs and what the tests call. `Ok(false)` means the work failed.
+pub async fn run(
+    args: &[String],
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+    out: &mut (dyn Write + Send),
+    live: bool,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    let command = parse_args(args)?;
+    if command == Command::Help {
+        write!(out, "{USAGE}")?;
+        return Ok(true);
+    }
+    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if set(ENV_API_KEY).is_none() && set(ENV_API_TOKEN).is_none() {
+        if command != Command::Default {
+            return Err(format!(
+                "{} needs credentials for a real server: set {ENV_API_KEY} or {ENV_API_TOKEN} \
+                 (without them the quickstart runs its offline demo)",
+                args[0]
+            )
+            .into());
+        }
+        if let Some(url) = set(ENV_API_URL) {
+            writeln!(
+                out,
+                "{ENV_API_URL} is set ({url}) but neither {ENV_API_KEY} nor {ENV_API_TOKEN} is: \
+                 ignoring it"
+            )?;
+        }
+        let stand_in = StandIn::start().await?;
+        writeln!(
+            out,
+            "no credentials: using the embedded Ionworks stand-in at {} (offline)",
+            stand_in.base_url()
+        )?;
+        demo(&stand_in, out, live).await?;
+        return Ok(true);
+    }
+    let vars: std::collections::HashMap<&str, String> = [
+        ENV_API_KEY,
+        ENV_API_TOKEN,
+        ENV_API_URL,
+        ionworks::ENV_ORGANIZATION_ID,
+    ]
+    .into_iter()
+    .filter_map(|name| Some((name, env(name)?)))
+    .collect();
+    let client = Client::builder()
+        .env_lookup(move |name| vars.get(name).cloned())
+        .build()?;
+    writeln!(out, "using {}", client.config().base_url())?;
+    Ok(match command {
+        Command::Job(id) => !watch_job(&client, &id, out, live).await?.is_failed,
+        Command::Resubmit(id) => resubmit_optimization(&client, &id, out, live)
+            .await?
+            .error
+            .is_none(),
+        Command::Submit => !submit(&client, out, live).await?.is_failed,
+        Command::Default | Command::Help => {
+            let me: serde_json::Value = client
+                .request(ionworks::reqwest::Method::GET, "/users/me")
+                .decode()
+                .await?;
+            writeln!(out, "signed in as {}", me["email"].as_str().unwrap_or("?"))?;
+            write!(out, "\n{USAGE}")?;
+            true
+        }
+    })
 }
 
 #[allow(dead_code)] // also compiled into tests/standin.rs, which calls `run`
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Kept alive until the end of `main`.
-    let mut _stand_in = None;
-    let client = if credentials_in_env() {
-        Client::from_env()?
-    } else {
-        let s = stand_in().await?;
-        println!(
-            "IONWORKS_API_KEY/IONWORKS_API_TOKEN not set: using the embedded Ionworks stand-in at {}",
-            s.base_url()
-        );
-        let client = s.client();
-        _stand_in = Some(s);
-        client
-    };
-    let job = run(&client, Duration::from_millis(250), &mut std::io::stdout()).await?;
-    if job.is_failed {
-        std::process::exit(1);
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let live = std::io::stdout().is_terminal();
+    let env = |name: &str| std::env::var(name).ok();
+    match run(&args, &env, &mut std::io::stdout(), live).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if parse_args(&args).is_err() {
+                eprint!("\n{USAGE}");
+                return ExitCode::from(2);
+            }
+            ExitCode::FAILURE
+        }
     }
-    Ok(())
 }

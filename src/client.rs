@@ -1,14 +1,28 @@
-//! The facade over the generated [`Client`]: construction and the one hook
-//! that adds headers, retries, tracing and error-body buffering.
+//! Making the client: the [`ClientBuilder`], the headers and HTTP client it
+//! builds from the resolved settings, and the one hook every request goes
+//! through (headers, timeout, compression, retries, tracing, error bodies).
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
 use tracing::Instrument;
 
-use crate::config::{ClientBuilder, Config, ConfigError};
+use crate::config::{Config, CredentialKind, DEFAULT_CONNECT_TIMEOUT, Settings};
+use crate::error::ConfigError;
+use crate::retry::RetryPolicy;
 use crate::{Client, error, retry};
+
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const X_ORGANIZATION_ID: HeaderName = HeaderName::from_static("x-organization-id");
+
+/// Request bodies of at least this many bytes are sent gzip-compressed
+/// (`Content-Encoding: gzip`, level 1), as the Python client does.
+pub const GZIP_THRESHOLD: usize = 512 * 1024;
 
 /// Per-client state carried by the generated [`Client`]: the resolved
 /// [`Config`] and the headers added to every request. Made only by
@@ -17,7 +31,7 @@ use crate::{Client, error, retry};
 pub struct ClientState {
     pub(crate) config: Arc<Config>,
     /// Auth (marked sensitive), organization id and user agent.
-    pub(crate) headers: Arc<reqwest::header::HeaderMap>,
+    pub(crate) headers: Arc<HeaderMap>,
 }
 
 impl fmt::Debug for ClientState {
@@ -28,6 +42,196 @@ impl fmt::Debug for ClientState {
             .field("headers", &names)
             .finish()
     }
+}
+
+/// Builds a [`Client`]. Explicit settings beat the environment, which is
+/// read only after [`env`](Self::env) or [`env_lookup`](Self::env_lookup).
+///
+/// Precedence, per setting:
+///
+/// * **credentials**: any explicit credential beats the environment
+///   entirely; within one source a bearer token beats an API key;
+/// * **base URL**: explicit, then `IONWORKS_API_URL`, then
+///   [`DEFAULT_BASE_URL`](crate::DEFAULT_BASE_URL); a trailing slash is tolerated;
+/// * **organization id**: explicit, then `IONWORKS_ORGANIZATION_ID`, else
+///   no `X-Organization-Id` header.
+///
+/// Empty (or whitespace-only) values count as unset everywhere.
+///
+/// ```
+/// use std::time::Duration;
+/// use ionworks::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .base_url("https://api.ionworks.com/")
+///     .api_key("my-key")
+///     .organization_id("org-123")
+///     .request_timeout(Duration::from_secs(30))
+///     .retry_policy(RetryPolicy::default().with_max_retries(5))
+///     .build()?;
+/// assert_eq!(client.config().base_url(), "https://api.ionworks.com");
+/// # Ok::<(), ionworks::ConfigError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    settings: Settings,
+    http_client: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("settings", &self.settings)
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<caller's>"),
+            )
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with nothing set; the environment is not read.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fill unset values from the process environment (`IONWORKS_*`).
+    pub fn env(self) -> Self {
+        self.env_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Fill unset values through `lookup` instead of the process
+    /// environment, for tests and for other configuration sources.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    ///
+    /// let vars = HashMap::from([("IONWORKS_API_KEY", "k"), ("IONWORKS_API_URL", "http://127.0.0.1:8000/")]);
+    /// let client = ionworks::Client::builder()
+    ///     .env_lookup(move |name| vars.get(name).map(|v| v.to_string()))
+    ///     .build()?;
+    /// assert_eq!(client.config().base_url(), "http://127.0.0.1:8000");
+    /// # Ok::<(), ionworks::ConfigError>(())
+    /// ```
+    pub fn env_lookup<F>(mut self, lookup: F) -> Self
+    where
+        F: Fn(&str) -> Option<String> + Send + Sync + 'static,
+    {
+        self.settings.env = Some(Arc::new(lookup));
+        self
+    }
+
+    /// API base URL, with or without trailing slash.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.base_url = Some(url.into());
+        self
+    }
+
+    /// API key, sent as `X-API-Key` (a bearer token set here wins over it).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.settings.api_key = Some(key.into());
+        self
+    }
+
+    /// Bearer token, sent as `Authorization: Bearer <token>`.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.settings.bearer_token = Some(token.into());
+        self
+    }
+
+    /// Organization id, sent as `X-Organization-Id`.
+    pub fn organization_id(mut self, id: impl Into<String>) -> Self {
+        self.settings.organization_id = Some(id.into());
+        self
+    }
+
+    /// TCP/TLS connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Timeout of each attempt, including the response body (default 60 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.request_timeout = Some(timeout);
+        self
+    }
+
+    /// `User-Agent` (default [`DEFAULT_USER_AGENT`](crate::DEFAULT_USER_AGENT)).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.settings.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry = policy;
+        self
+    }
+
+    /// Use the caller's `reqwest::Client` (proxies, certificates, a shared
+    /// connection pool). Auth, organization and user-agent headers, the
+    /// request timeout and retries are still applied per request.
+    ///
+    /// ```
+    /// let http = reqwest::Client::new();
+    /// let client = ionworks::Client::builder().api_key("k").http_client(http).build()?;
+    /// # Ok::<(), ionworks::ConfigError>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.settings.caller_http_client = true;
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Resolve the settings and build the client; never panics.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let (config, credential) = self.settings.resolve()?;
+        let headers = headers(&config, &credential.kind, &credential.secret)?;
+        let http = match self.http_client {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout().unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .build()
+                .map_err(|e| ConfigError::HttpClient(error::root_cause(&e)))?,
+        };
+        let base_url = config.base_url().to_string();
+        let state = ClientState {
+            config: Arc::new(config),
+            headers: Arc::new(headers),
+        };
+        Ok(Client::new_with_client(&base_url, http, state))
+    }
+}
+
+/// The headers sent with every request; the credential is marked sensitive
+/// (reqwest and `http` then never show it in `Debug`).
+fn headers(config: &Config, kind: &CredentialKind, secret: &str) -> Result<HeaderMap, ConfigError> {
+    // The settings were checked to be header-safe; these cannot fail, but
+    // are mapped rather than unwrapped.
+    let invalid = |setting| ConfigError::InvalidCredential { setting };
+    let mut headers = HeaderMap::with_capacity(3);
+    let (name, value) = match kind {
+        CredentialKind::ApiKey => (X_API_KEY, HeaderValue::from_str(secret)),
+        CredentialKind::BearerToken => (
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {secret}")),
+        ),
+    };
+    let mut value = value.map_err(|_| invalid("credential"))?;
+    value.set_sensitive(true);
+    headers.insert(name, value);
+    if let Some(id) = config.organization_id() {
+        let value = HeaderValue::from_str(id).map_err(|_| ConfigError::InvalidOrganizationId {
+            setting: "organization id",
+        })?;
+        headers.insert(X_ORGANIZATION_ID, value);
+    }
+    let value =
+        HeaderValue::from_str(config.user_agent()).map_err(|_| ConfigError::InvalidUserAgent)?;
+    headers.insert(USER_AGENT, value);
+    Ok(headers)
 }
 
 impl Client {
@@ -63,15 +267,15 @@ impl Client {
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
-}
 
-impl ClientHooks<ClientState> for Client {
-    async fn exec(
+    /// Sends `request` through the hook, as operation `operation`.
+    pub(crate) async fn execute(
         &self,
-        mut request: reqwest::Request,
-        info: &OperationInfo,
+        request: reqwest::Request,
+        operation: &str,
     ) -> reqwest::Result<reqwest::Response> {
         let state = self.inner();
+        let mut request = request;
         let headers = request.headers_mut();
         for (name, value) in state.headers.iter() {
             if !headers.contains_key(name) {
@@ -81,21 +285,25 @@ impl ClientHooks<ClientState> for Client {
         if request.timeout().is_none() {
             *request.timeout_mut() = Some(state.config.request_timeout());
         }
+        compress_large_body(&mut request);
         let span = tracing::info_span!(
             "ionworks.request",
-            operation = info.operation_id,
+            operation,
             method = request.method().as_str(),
             path = request.url().path(),
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
             retries = tracing::field::Empty,
         );
-        let operation = info.operation_id;
         let method = request.method().clone();
         let fields = span.clone();
         async move {
-            let outcome =
-                retry::send_with_retries(self.client(), state.config.retry_policy(), request).await;
+            let outcome = retry::send_with_retries(
+                ClientInfo::client(self),
+                state.config.retry_policy(),
+                request,
+            )
+            .await;
             let span = fields;
             span.record("retries", outcome.retries);
             span.record(
@@ -121,5 +329,106 @@ impl ClientHooks<ClientState> for Client {
         }
         .instrument(span)
         .await
+    }
+}
+
+/// A buffered body of [`GZIP_THRESHOLD`] bytes or more, not already
+/// encoded, is replaced by its gzip form (level 1: fast, and most of the
+/// gain on JSON).
+fn compress_large_body(request: &mut reqwest::Request) {
+    use std::io::Write as _;
+    if request.headers().contains_key(CONTENT_ENCODING) {
+        return;
+    }
+    let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) else {
+        return;
+    };
+    if bytes.len() < GZIP_THRESHOLD {
+        return;
+    }
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::new(1),
+    );
+    let Ok(compressed) = encoder.write_all(bytes).and_then(|()| encoder.finish()) else {
+        return;
+    };
+    tracing::debug!(
+        from = bytes.len(),
+        to = compressed.len(),
+        "request body gzip-compressed"
+    );
+    request.headers_mut().remove(CONTENT_LENGTH);
+    request
+        .headers_mut()
+        .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    *request.body_mut() = Some(compressed.into());
+}
+
+impl ClientHooks<ClientState> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.execute(request, info.operation_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_carry_a_sensitive_credential() {
+        for (kind, name, value) in [
+            (CredentialKind::ApiKey, "x-api-key", "k-SECRET"),
+            (
+                CredentialKind::BearerToken,
+                "authorization",
+                "Bearer k-SECRET",
+            ),
+        ] {
+            let client = match kind {
+                CredentialKind::ApiKey => Client::builder().api_key("k-SECRET"),
+                _ => Client::builder().bearer_token("k-SECRET"),
+            }
+            .organization_id("org-1")
+            .build()
+            .unwrap();
+            let headers = &client.inner().headers;
+            assert_eq!(headers[name], value);
+            assert!(headers[name].is_sensitive());
+            assert_eq!(headers["x-organization-id"], "org-1");
+            assert_eq!(headers[USER_AGENT], crate::DEFAULT_USER_AGENT);
+            assert!(!format!("{client:?}").contains("SECRET"));
+        }
+    }
+
+    #[test]
+    fn large_bodies_are_gzipped_small_ones_are_not() {
+        use std::io::Read as _;
+        let http = reqwest::Client::new();
+        let small = http.post("http://127.0.0.1/x").body(vec![b'a'; 1000]);
+        let mut small = small.build().unwrap();
+        compress_large_body(&mut small);
+        assert!(!small.headers().contains_key(CONTENT_ENCODING));
+        assert_eq!(small.body().unwrap().as_bytes().unwrap().len(), 1000);
+
+        let payload: Vec<u8> = (0..GZIP_THRESHOLD + 10).map(|i| (i % 7) as u8).collect();
+        let mut big = http
+            .post("http://127.0.0.1/x")
+            .body(payload.clone())
+            .build()
+            .unwrap();
+        compress_large_body(&mut big);
+        assert_eq!(big.headers()[CONTENT_ENCODING], "gzip");
+        let sent = big.body().unwrap().as_bytes().unwrap();
+        assert!(sent.len() < payload.len() / 10);
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(sent)
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, payload);
     }
 }

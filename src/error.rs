@@ -1,10 +1,22 @@
-//! [`ApiError`]: one error type with accessors for every failed call.
+//! The crate's error types: [`ApiError`] (every request), [`ConfigError`]
+//! (building a client) and [`WaitError`] (waiting for a resource).
+//!
+//! One convention for all three: `Display` is the whole story on one line,
+//! cause included (`get_job: cannot connect to 127.0.0.1:9: connection
+//! refused`), so `source()` returns `None` and a chain printer such as
+//! anyhow's `{:#}` never repeats a cause. The parts are available as
+//! accessors (`kind()`, `status()`, `validation_errors()`, …); `Debug` is a
+//! structured dump of them (never a secret).
 
+use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::retry::{self, Failure};
 use crate::types::{HttpValidationError, ValidationError};
 
 /// Error bodies are read up to this many bytes (the rest is dropped).
@@ -29,41 +41,79 @@ pub enum ErrorKind {
     Other,
 }
 
+/// How a request failed without a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TransportKind {
+    /// The connection was never made: nothing reached the server.
+    Connect,
+    /// No (complete) response within the request timeout.
+    Timeout,
+    /// The response body broke off.
+    Body,
+    /// Anything else (reset, protocol error, …).
+    Other,
+}
+
+/// A documented error body, kept with its type for [`ApiError::error_body`].
+trait ErrorBody: Any + fmt::Debug + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any + fmt::Debug + Send + Sync> ErrorBody for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A failed API call, with what the server said about it.
 ///
-/// Every operation's error converts into it, so `?` works in a function
-/// returning `Result<_, ApiError>` (or use `.map_err(ApiError::from)`):
+/// Every operation's `send()` returns it, so `?` works in any function
+/// returning [`ionworks::Result`](crate::Result) or `Box<dyn Error>`:
 ///
-/// ```no_run
+/// ```
 /// use ionworks::{ApiError, Client};
 ///
-/// async fn status(client: &Client, id: &str) -> Result<String, ApiError> {
+/// async fn status(client: &Client, id: &str) -> ionworks::Result<String> {
 ///     match client.get_job().job_id(id).send().await {
 ///         Ok(job) => Ok(job.status.to_string()),
+///         Err(e) if e.status().map(|s| s.as_u16()) == Some(404) => Ok("gone".into()),
 ///         Err(e) => {
-///             let e = ApiError::from(e);
-///             if e.status().map(|s| s.as_u16()) == Some(404) {
-///                 return Ok("gone".into());
-///             }
 ///             eprintln!("{e} (correlation id {:?})", e.correlation_id());
 ///             Err(e)
 ///         }
 ///     }
 /// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let stand_in = ionworks::testing::StandIn::start().await?;
+/// assert_eq!(status(&stand_in.client(), "no-such-job").await?, "gone");
+/// # Ok(()) }
 /// ```
 ///
-/// `Display` is one short line, such as `404 Not Found from get_job: Job not
-/// found [JOB_NOT_FOUND]`; a non-JSON body shows at most 200 characters.
+/// `Display` is one line with its cause, such as `404 Not Found from
+/// get_job: Job not found [JOB_NOT_FOUND]`, `get_job: cannot connect to
+/// 127.0.0.1:9: connection refused` or `get_job: timed out after 60 s`; a
+/// non-JSON body shows at most 200 characters. `source()` is `None`: the
+/// cause is already in the message.
 #[derive(Debug)]
 pub struct ApiError {
     kind: ErrorKind,
     status: Option<StatusCode>,
-    operation: Option<&'static str>,
+    operation: Option<Cow<'static, str>>,
+    /// The rest, boxed: `Result<T, ApiError>` stays small.
+    extra: Box<Extra>,
+}
+
+/// The less-used parts of an [`ApiError`].
+#[derive(Debug, Default)]
+struct Extra {
     details: ErrorDetails,
     correlation_id: Option<String>,
-    retry_after: Option<std::time::Duration>,
-    retryable: bool,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    retry_after: Option<Duration>,
+    /// How the exchange failed, its root cause and the server (`host:port`).
+    transport: Option<(TransportKind, String, Option<String>)>,
+    timeout: Option<Duration>,
+    body: Option<Box<dyn ErrorBody>>,
 }
 
 impl ApiError {
@@ -77,42 +127,83 @@ impl ApiError {
     }
     /// The server's message (`detail` or `message`), or a client-side reason.
     pub fn message(&self) -> Option<&str> {
-        self.details.message.as_deref()
+        self.extra.details.message.as_deref()
     }
     /// The server's machine-readable `error_code`, if it sent one.
     pub fn code(&self) -> Option<&str> {
-        self.details.code.as_deref()
+        self.extra.details.code.as_deref()
     }
     /// The validation errors of a 422 response (FastAPI's `detail` list).
     pub fn validation_errors(&self) -> &[ValidationError] {
-        &self.details.validation
+        &self.extra.details.validation
+    }
+    /// The documented error body of the response, decoded as the spec
+    /// describes it for this operation and status (for the Ionworks API,
+    /// [`HttpValidationError`] on 422); `None` for another type or an
+    /// undocumented response.
+    ///
+    /// ```
+    /// # fn check(error: &ionworks::ApiError) {
+    /// use ionworks::types::HttpValidationError;
+    /// if let Some(body) = error.error_body::<HttpValidationError>() {
+    ///     println!("{} validation errors", body.detail.len());
+    /// }
+    /// # }
+    /// ```
+    pub fn error_body<T: Any>(&self) -> Option<&T> {
+        self.extra
+            .body
+            .as_deref()
+            .and_then(|b| b.as_any().downcast_ref())
     }
     /// The `x-correlation-id` response header, for support requests.
     pub fn correlation_id(&self) -> Option<&str> {
-        self.correlation_id.as_deref()
+        self.extra.correlation_id.as_deref()
     }
-    /// The operation that failed (`"get_job"`, …), when known.
+    /// The operation that failed (`"get_job"`, or `"GET /users/me"` for a
+    /// [`Client::request`](crate::Client::request)), when known.
     pub fn operation(&self) -> Option<&str> {
-        self.operation
+        self.operation.as_deref()
     }
     /// A whitespace-collapsed excerpt of a body that was not a JSON error.
     pub fn body_excerpt(&self) -> Option<&str> {
-        self.details.excerpt.as_deref()
+        self.extra.details.excerpt.as_deref()
     }
-    /// Whether the failure is transient (429, 408, 500, 502, 503, 504,
-    /// connection failure or timeout): the same request may succeed later.
-    /// The client has already retried it if the method allowed.
+    /// Whether the failure is transient: the same request may succeed later
+    /// (408, 429, 500, 502, 503, 504, a connection failure, a timeout or a
+    /// broken response). The client has already retried it as far as the
+    /// [`RetryPolicy`](crate::RetryPolicy) allows for the request's method,
+    /// and waits absorb it; any other failure is permanent.
     pub fn is_retryable(&self) -> bool {
-        self.retryable
+        retry::is_transient(self.failure())
+    }
+    /// No connection could be made: nothing reached the server.
+    pub fn is_connect(&self) -> bool {
+        matches!(self.extra.transport, Some((TransportKind::Connect, ..)))
+    }
+    /// No response arrived within the request timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.extra.transport, Some((TransportKind::Timeout, ..)))
     }
     /// How long the server asked the client to wait (`Retry-After`, in
     /// seconds or as an HTTP date), uncapped.
-    pub fn retry_after(&self) -> Option<std::time::Duration> {
-        self.retry_after
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.extra.retry_after
     }
     /// 410 Gone: the server no longer accepts this request.
     pub fn is_gone(&self) -> bool {
         self.status == Some(StatusCode::GONE)
+    }
+
+    /// The failure as the retry rules see it.
+    pub(crate) fn failure(&self) -> Failure {
+        match (self.status, self.extra.transport.as_ref().map(|(k, ..)| *k)) {
+            (Some(status), _) => Failure::Status(status),
+            (None, Some(TransportKind::Connect)) => Failure::Connect,
+            (None, Some(TransportKind::Timeout)) => Failure::Timeout,
+            (None, Some(_)) => Failure::Transport,
+            (None, None) => Failure::Other,
+        }
     }
 
     fn new(kind: ErrorKind) -> Self {
@@ -120,126 +211,157 @@ impl ApiError {
             kind,
             status: None,
             operation: None,
-            details: ErrorDetails::default(),
-            correlation_id: None,
-            retry_after: None,
-            retryable: false,
-            source: None,
+            extra: Box::default(),
         }
     }
 
-    fn from_status(
-        status: StatusCode,
-        headers: &reqwest::header::HeaderMap,
-        details: ErrorDetails,
-    ) -> Self {
-        Self {
-            status: Some(status),
-            retryable: matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504),
-            correlation_id: headers
-                .get(CORRELATION_ID)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            retry_after: headers
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now())),
-            details,
-            ..Self::new(ErrorKind::Status)
+    /// A client-side refusal (bad argument) for `operation`.
+    pub(crate) fn invalid_request(operation: Cow<'static, str>, message: String) -> Self {
+        let mut error = Self::new(ErrorKind::InvalidRequest);
+        error.operation = Some(operation);
+        error.extra.details = ErrorDetails::message(message);
+        error
+    }
+
+    /// An error status, with what its headers and buffered body say.
+    fn from_status(status: StatusCode, headers: &reqwest::header::HeaderMap) -> Self {
+        let mut error = Self::new(ErrorKind::Status);
+        error.status = Some(status);
+        error.extra.correlation_id = headers
+            .get(CORRELATION_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        error.extra.retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| retry::parse_retry_after(v, std::time::SystemTime::now()));
+        error
+    }
+
+    /// A response that is not a documented success: its status, headers
+    /// and (buffered by the client's hook) body.
+    pub(crate) fn from_response(response: &reqwest::Response) -> Self {
+        let mut error = Self::from_status(response.status(), response.headers());
+        if let Some(buffered) = response.extensions().get::<BufferedError>() {
+            error.extra.details = buffered.details.clone();
         }
+        error
+    }
+
+    /// A request that got no response.
+    pub(crate) fn from_transport(error: &reqwest::Error, timeout: Option<Duration>) -> Self {
+        let kind = if error.is_connect() {
+            TransportKind::Connect
+        } else if error.is_timeout() {
+            TransportKind::Timeout
+        } else if error.is_body() || error.is_decode() {
+            TransportKind::Body
+        } else {
+            TransportKind::Other
+        };
+        let server = error.url().and_then(|url| {
+            let host = url.host_str()?;
+            Some(match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            })
+        });
+        let mut api = Self::new(ErrorKind::Transport);
+        api.extra.transport = Some((kind, root_cause(error), server));
+        api.extra.timeout = timeout;
+        api
+    }
+
+    /// A success response whose body does not decode.
+    pub(crate) fn decode(message: String, body: &[u8]) -> Self {
+        let mut error = Self::new(ErrorKind::Decode);
+        error.extra.details = ErrorDetails {
+            message: Some(message),
+            excerpt: excerpt(body),
+            ..ErrorDetails::default()
+        };
+        error
+    }
+
+    /// Names the operation the error belongs to.
+    pub(crate) fn in_operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
+        self.operation = Some(operation.into());
+        self
+    }
+
+    /// The error of a generated operation's `send()`: every operation of the
+    /// spec converts its `progenitor_client::Error<E>` here, with the
+    /// client's state (for the request timeout in messages).
+    #[doc(hidden)]
+    pub fn from_operation<E, I>(
+        error: progenitor_client::Error<E>,
+        inner: &I,
+        operation: &'static str,
+    ) -> Self
+    where
+        E: fmt::Debug + Send + Sync + 'static,
+        I: Any,
+    {
+        use progenitor_client::Error as E;
+        let timeout = (inner as &dyn Any)
+            .downcast_ref::<crate::ClientState>()
+            .map(|state| state.config.request_timeout());
+        let error = match error {
+            E::InvalidRequest(message) => {
+                return Self::invalid_request(Cow::Borrowed(operation), message);
+            }
+            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
+                Self::from_transport(&e, timeout)
+            }
+            E::ErrorResponse(value) => {
+                let mut error = Self::from_status(value.status(), value.headers());
+                let body = value.into_inner();
+                if let Some(v) = (&body as &dyn Any).downcast_ref::<HttpValidationError>() {
+                    error.extra.details.message = summarize(&v.detail);
+                    error.extra.details.validation = v.detail.clone();
+                }
+                error.extra.body = Some(Box::new(body));
+                error
+            }
+            E::UnexpectedResponse(response) => Self::from_response(&response),
+            E::InvalidResponsePayload(bytes, e) => Self::decode(e.to_string(), &bytes),
+            E::Custom(message) => {
+                let mut error = Self::new(ErrorKind::Other);
+                error.extra.details = ErrorDetails::message(message);
+                error
+            }
+        };
+        error.in_operation(operation)
     }
 }
 
 #[cfg(test)]
 impl ApiError {
     /// An error response with `status` (and `Retry-After`), for unit tests.
-    pub(crate) fn for_status(status: u16, retry_after: Option<std::time::Duration>) -> Self {
+    pub(crate) fn for_status(status: u16, retry_after: Option<Duration>) -> Self {
         let status = StatusCode::from_u16(status).expect("valid status");
-        let mut error = Self::from_status(
-            status,
-            &reqwest::header::HeaderMap::new(),
-            ErrorDetails::default(),
-        );
-        error.retry_after = retry_after;
+        let mut error = Self::from_status(status, &reqwest::header::HeaderMap::new());
+        error.extra.retry_after = retry_after;
         error
     }
 
     /// A connection failure, for unit tests.
     pub(crate) fn transport() -> Self {
-        Self {
-            retryable: true,
-            ..Self::new(ErrorKind::Transport)
-        }
-    }
-}
-
-impl From<progenitor_client::Error<HttpValidationError>> for ApiError {
-    fn from(error: progenitor_client::Error<HttpValidationError>) -> Self {
-        use progenitor_client::Error as E;
-        match error {
-            E::InvalidRequest(message) => Self {
-                details: ErrorDetails::message(message),
-                ..Self::new(ErrorKind::InvalidRequest)
-            },
-            E::CommunicationError(e) | E::ResponseBodyError(e) => Self {
-                retryable: e.is_connect() || e.is_timeout() || e.is_request(),
-                status: e.status(),
-                source: Some(Box::new(e)),
-                ..Self::new(ErrorKind::Transport)
-            },
-            E::ErrorResponse(value) => {
-                let status = value.status();
-                let headers = value.headers().clone();
-                let validation = value.into_inner().detail;
-                let details = ErrorDetails {
-                    message: summarize(&validation),
-                    validation,
-                    ..ErrorDetails::default()
-                };
-                Self::from_status(status, &headers, details)
-            }
-            E::UnexpectedResponse(response) => {
-                let buffered = response.extensions().get::<BufferedError>().cloned();
-                let mut error = Self::from_status(
-                    response.status(),
-                    response.headers(),
-                    buffered
-                        .as_ref()
-                        .map(|b| b.details.clone())
-                        .unwrap_or_default(),
-                );
-                error.operation = buffered.map(|b| b.operation);
-                error
-            }
-            E::InvalidResponsePayload(bytes, e) => Self {
-                details: ErrorDetails {
-                    message: Some(e.to_string()),
-                    excerpt: excerpt(&bytes),
-                    ..ErrorDetails::default()
-                },
-                source: Some(Box::new(e)),
-                ..Self::new(ErrorKind::Decode)
-            },
-            E::InvalidUpgrade(e) => Self {
-                source: Some(Box::new(e)),
-                ..Self::new(ErrorKind::Other)
-            },
-            E::Custom(message) => Self {
-                details: ErrorDetails::message(message),
-                ..Self::new(ErrorKind::Other)
-            },
-        }
+        let mut error = Self::new(ErrorKind::Transport);
+        error.extra.transport = Some((TransportKind::Connect, "connection refused".into(), None));
+        error
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let operation = self.operation.as_deref();
         match self.kind {
             ErrorKind::Status => {
                 match self.status {
                     Some(status) => write!(f, "{status}")?,
                     None => f.write_str("error response")?,
                 }
-                if let Some(op) = self.operation {
+                if let Some(op) = operation {
                     write!(f, " from {op}")?;
                 }
                 if self.is_gone() {
@@ -256,46 +378,98 @@ impl fmt::Display for ApiError {
                 Ok(())
             }
             ErrorKind::InvalidRequest => {
-                write!(f, "invalid request: {}", self.message().unwrap_or("?"))
+                f.write_str("invalid request")?;
+                match (operation, self.message()) {
+                    // Path checks already name the operation.
+                    (Some(op), Some(m)) if !m.starts_with(op) => write!(f, " to {op}: {m}"),
+                    (_, Some(m)) => write!(f, ": {m}"),
+                    (Some(op), None) => write!(f, " to {op}"),
+                    (None, None) => Ok(()),
+                }
             }
             ErrorKind::Transport => {
-                f.write_str("request failed")?;
-                if let Some(source) = &self.source {
-                    write!(f, ": {source}")?;
-                    // The root cause ("Connection refused") is the useful part.
-                    let mut cause = source.source();
-                    let mut last = None;
-                    while let Some(c) = cause {
-                        last = Some(c);
-                        cause = c.source();
-                    }
-                    if let Some(root) = last {
-                        write!(f, ": {root}")?;
-                    }
+                if let Some(op) = operation {
+                    write!(f, "{op}: ")?;
                 }
-                Ok(())
+                let (kind, cause, server) = self
+                    .extra
+                    .transport
+                    .as_ref()
+                    .map_or((TransportKind::Other, "", None), |(k, c, s)| {
+                        (*k, c.as_str(), s.as_deref())
+                    });
+                match kind {
+                    TransportKind::Connect => match server {
+                        Some(server) => write!(f, "cannot connect to {server}: {cause}"),
+                        None => write!(f, "cannot connect: {cause}"),
+                    },
+                    TransportKind::Timeout => match self.extra.timeout {
+                        Some(t) => write!(f, "timed out after {}", Seconds(t)),
+                        None => f.write_str("timed out"),
+                    },
+                    TransportKind::Body => write!(f, "reading the response failed: {cause}"),
+                    TransportKind::Other => write!(f, "request failed: {cause}"),
+                }
             }
             ErrorKind::Decode => {
-                write!(f, "invalid response: {}", self.message().unwrap_or("?"))?;
+                f.write_str("invalid response")?;
+                if let Some(op) = operation {
+                    write!(f, " from {op}")?;
+                }
+                write!(f, ": {}", self.message().unwrap_or("?"))?;
                 if let Some(excerpt) = self.body_excerpt() {
                     write!(f, " (body: {excerpt})")?;
                 }
                 Ok(())
             }
-            ErrorKind::Other => match (self.message(), &self.source) {
-                (Some(message), _) => f.write_str(message),
-                (None, Some(source)) => write!(f, "{source}"),
-                (None, None) => f.write_str("unknown error"),
-            },
+            ErrorKind::Other => {
+                if let Some(op) = operation {
+                    write!(f, "{op}: ")?;
+                }
+                f.write_str(self.message().unwrap_or("unknown error"))
+            }
         }
     }
 }
 
-impl std::error::Error for ApiError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+/// The message is complete: no `source()` (see the module docs).
+impl std::error::Error for ApiError {}
+
+/// A duration for people: `60 s`, `1.5 s`, `250 ms`.
+pub(crate) struct Seconds(pub(crate) Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d < Duration::from_secs(1) {
+            write!(f, "{} ms", d.as_millis())
+        } else if d.subsec_millis() == 0 {
+            write!(f, "{} s", d.as_secs())
+        } else {
+            write!(f, "{:.1} s", d.as_secs_f64())
+        }
+    }
+}
+
+/// The innermost cause of `error`, as people say it: `connection refused`
+/// rather than `error sending request for url (…): client error (Connect):
+/// tcp connect error: Connection refused (os error 111)`.
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => &text[..at],
+        _ => text.as_str(),
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_string(),
     }
 }
 
@@ -390,8 +564,8 @@ fn excerpt(body: &[u8]) -> Option<String> {
 }
 
 /// Which request a buffered error response belongs to.
-pub(crate) struct RequestMeta {
-    pub(crate) operation: &'static str,
+pub(crate) struct RequestMeta<'a> {
+    pub(crate) operation: &'a str,
     pub(crate) method: reqwest::Method,
     pub(crate) retries: u32,
 }
@@ -400,7 +574,6 @@ pub(crate) struct RequestMeta {
 /// converting to [`ApiError`] needs no I/O.
 #[derive(Clone)]
 struct BufferedError {
-    operation: &'static str,
     details: ErrorDetails,
 }
 
@@ -408,7 +581,7 @@ struct BufferedError {
 /// it, and returns an equivalent response with the body buffered.
 pub(crate) async fn buffer_error_body(
     mut response: reqwest::Response,
-    meta: RequestMeta,
+    meta: RequestMeta<'_>,
 ) -> reqwest::Result<reqwest::Response> {
     use reqwest::ResponseBuilderExt;
     let status = response.status();
@@ -426,6 +599,7 @@ pub(crate) async fn buffer_error_body(
     }
     let details = ErrorDetails::parse(&body);
     tracing::debug!(
+        operation = meta.operation,
         status = status.as_u16(),
         method = meta.method.as_str(),
         retries = meta.retries,
@@ -433,6 +607,7 @@ pub(crate) async fn buffer_error_body(
         "error response"
     );
     headers.remove(reqwest::header::TRANSFER_ENCODING);
+    headers.remove(reqwest::header::CONTENT_ENCODING);
     headers.insert(reqwest::header::CONTENT_LENGTH, body.len().into());
     let mut rebuilt = http::Response::builder()
         .url(url)
@@ -441,12 +616,162 @@ pub(crate) async fn buffer_error_body(
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(BufferedError {
-        operation: meta.operation,
-        details,
-    });
+    rebuilt.extensions_mut().insert(BufferedError { details });
     Ok(reqwest::Response::from(rebuilt))
 }
+
+/// Why a [`Client`](crate::Client) could not be built. Messages name the
+/// setting or environment variable at fault and never contain a secret.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No API key or token, neither on the builder nor in the environment.
+    MissingCredentials,
+    /// The base URL does not parse or is not a plain http(s) URL.
+    InvalidUrl {
+        /// `IONWORKS_API_URL` or `ClientBuilder::base_url`.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A credential contains characters not allowed in an HTTP header.
+    InvalidCredential {
+        /// The variable or builder method it came from.
+        setting: &'static str,
+    },
+    /// The organization id contains characters not allowed in an HTTP header.
+    InvalidOrganizationId {
+        /// The variable or builder method it came from.
+        setting: &'static str,
+    },
+    /// The user agent contains characters not allowed in an HTTP header.
+    InvalidUserAgent,
+    /// A timeout of zero.
+    ZeroTimeout {
+        /// `ClientBuilder::connect_timeout` or `ClientBuilder::request_timeout`.
+        setting: &'static str,
+    },
+    /// `connect_timeout` cannot be applied to a caller's `reqwest::Client`.
+    ConnectTimeoutWithHttpClient,
+    /// reqwest could not build its client (for example, the TLS backend
+    /// failed); the message is reqwest's, with its cause.
+    HttpClient(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::config::{ENV_API_KEY, ENV_API_TOKEN};
+        match self {
+            Self::MissingCredentials => write!(
+                f,
+                "no Ionworks credentials: set {ENV_API_TOKEN} or {ENV_API_KEY}, \
+                 or pass bearer_token/api_key to Client::builder()"
+            ),
+            Self::InvalidUrl { setting, reason } => {
+                write!(f, "{setting} is not a valid API URL: {reason}")
+            }
+            Self::InvalidCredential { setting } | Self::InvalidOrganizationId { setting } => {
+                write!(
+                    f,
+                    "{setting} contains characters that are not allowed in an HTTP header"
+                )
+            }
+            Self::InvalidUserAgent => write!(
+                f,
+                "ClientBuilder::user_agent contains characters that are not allowed in an HTTP header"
+            ),
+            Self::ZeroTimeout { setting } => write!(f, "{setting} must be greater than zero"),
+            Self::ConnectTimeoutWithHttpClient => write!(
+                f,
+                "ClientBuilder::connect_timeout cannot be applied to a caller's reqwest::Client \
+                 (ClientBuilder::http_client); set it on that client instead"
+            ),
+            Self::HttpClient(e) => write!(f, "cannot build the HTTP client: {e}"),
+        }
+    }
+}
+
+/// The message is complete: no `source()` (see the module docs).
+impl std::error::Error for ConfigError {}
+
+/// Why a wait did not end with a successful resource.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WaitError<R> {
+    /// The resource ended failed or canceled; it carries the final resource
+    /// (for a job, its `error` and `error_code`).
+    Failed(Box<R>),
+    /// The deadline passed first.
+    TimedOut {
+        /// The last resource seen, if any poll succeeded.
+        last: Option<Box<R>>,
+        /// Polls made.
+        polls: u32,
+        /// Time waited.
+        elapsed: Duration,
+    },
+    /// A permanent error (401, 403, 404, 422, …) ended the wait at once.
+    Api(ApiError),
+    /// The request that was to start the resource failed
+    /// ([`submit_and_wait`](crate::Client::submit_and_wait),
+    /// [`resubmit_and_wait`](crate::Client::resubmit_and_wait)); nothing was
+    /// waited for.
+    Start(ApiError),
+    /// The cancellation future given to
+    /// [`Wait::cancel_on`](crate::wait::Wait::cancel_on) completed.
+    Cancelled {
+        /// Polls made.
+        polls: u32,
+        /// Time waited.
+        elapsed: Duration,
+    },
+}
+
+impl<R> WaitError<R> {
+    /// The API error behind [`Api`](Self::Api) or [`Start`](Self::Start).
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) | Self::Start(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl<R: crate::wait::Pollable> fmt::Display for WaitError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Failed(r) => write!(
+                f,
+                "{} ended unsuccessfully with status {}",
+                R::KIND,
+                r.status_text()
+            ),
+            Self::TimedOut {
+                last,
+                polls,
+                elapsed,
+            } => write!(
+                f,
+                "{} still {} after {} ({polls} polls)",
+                R::KIND,
+                last.as_ref()
+                    .map_or_else(|| "unknown".to_string(), |r| r.status_text()),
+                Seconds(*elapsed)
+            ),
+            Self::Api(e) => write!(f, "waiting for {} failed: {e}", R::KIND),
+            Self::Start(e) => write!(f, "starting the {} failed: {e}", R::KIND),
+            Self::Cancelled { polls, elapsed } => write!(
+                f,
+                "waiting for {} cancelled after {} ({polls} polls)",
+                R::KIND,
+                Seconds(*elapsed)
+            ),
+        }
+    }
+}
+
+/// The message is complete: no `source()` (see the module docs).
+impl<R: crate::wait::Pollable> std::error::Error for WaitError<R> {}
 
 #[cfg(test)]
 mod tests {
@@ -484,5 +809,20 @@ mod tests {
         let e = d.excerpt.unwrap();
         assert!(e.starts_with("<html> <body>x x") && e.ends_with('…'), "{e}");
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn durations_and_causes_for_people() {
+        let s = |d| Seconds(d).to_string();
+        assert_eq!(s(Duration::from_secs(60)), "60 s");
+        assert_eq!(s(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(s(Duration::from_millis(250)), "250 ms");
+        let io = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        assert_eq!(root_cause(&io), "connection refused");
+        let io = std::io::Error::other("TLS handshake: UnknownIssuer");
+        assert_eq!(root_cause(&io), "TLS handshake: UnknownIssuer");
     }
 }

@@ -1,4 +1,92 @@
-//! Typed async client for the [Ionworks](https://ionworks.com) battery-modelling API.
+//! Typed async client for the [Ionworks](https://ionworks.com) battery-modelling
+//! API: start and watch simulations and optimizations from Rust.
+//!
+//! ```toml
+//! [dependencies]
+//! ionworks = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! # Quickstart
+//!
+//! Work on the server is started in the Ionworks web app, by pipelines or
+//! by other clients; a program typically waits for a job and reads its
+//! result:
+//!
+//! ```
+//! use ionworks::Client;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let stand_in = ionworks::testing::StandIn::start().await?;
+//! # let job_id = stand_in.add_job(ionworks::testing::Schedule::default());
+//! # let client = stand_in.client();
+//! # /*
+//! let client = Client::from_env()?; // IONWORKS_API_KEY or IONWORKS_API_TOKEN, IONWORKS_API_URL, …
+//! # */
+//! let job = client.wait_until_terminal(&job_id).await?;
+//! println!("{} is {}: {:?}", job.job_id, job.status, job.result);
+//!
+//! // One call per operation of the API, each a builder ending in `send()`.
+//! let job = client.get_job().job_id(&job_id).send().await?;
+//! assert!(job.is_terminal);
+//! # Ok(()) }
+//! ```
+//!
+//! `cargo run --example quickstart` runs the same against the configured
+//! server, or against an embedded stand-in when no credentials are set.
+//!
+//! # Configuration
+//!
+//! [`Client::from_env`] reads what the Python client reads:
+//! `IONWORKS_API_TOKEN` (sent as `Authorization: Bearer`) or
+//! `IONWORKS_API_KEY` (`X-API-Key`), `IONWORKS_API_URL` (default
+//! [`DEFAULT_BASE_URL`]) and `IONWORKS_ORGANIZATION_ID`
+//! (`X-Organization-Id`). [`Client::builder`] sets the same explicitly,
+//! plus timeouts, the [`RetryPolicy`], the user agent and a caller's
+//! `reqwest::Client`; a misconfiguration is a [`ConfigError`] naming the
+//! setting, never showing the secret.
+//!
+//! # Errors
+//!
+//! Every operation's `send()` returns [`Result<T, ApiError>`](Result):
+//! `?` works in any function returning `ionworks::Result` or
+//! `Box<dyn Error>`, and `Display` is one line with its cause (`404 Not
+//! Found from get_job: Job not found`, `get_job: cannot connect to
+//! 127.0.0.1:9: connection refused`, `get_job: timed out after 60 s`). A
+//! 422's validation errors,
+//! the server's error code and the correlation id are accessors.
+//! Transient failures are retried where resending is safe (see
+//! [`RetryPolicy`]).
+//!
+//! # Waiting
+//!
+//! [`Client::wait_until_terminal`] and [`Client::wait_for_optimization`]
+//! poll until the server says the resource is terminal, with a deadline,
+//! progress callbacks or a stream of updates, cancellation and a shared
+//! request budget for many waits: see [`wait`].
+//!
+//! # The rest of the API
+//!
+//! The vendored spec holds the operations whose shape is public; any other
+//! path is one [`Client::request`] away, with the same auth, retries,
+//! tracing and errors.
+//!
+//! # Testing your code
+//!
+//! * Feature `testing`: `testing::StandIn`, a stateful in-process stand-in
+//!   of the API (jobs that finish on a schedule, faults, a request log).
+//! * Feature `mocks`: `mock`, typed `httpmock` mocks of every operation,
+//!   generated from the same spec as the client.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `rustls` | yes | TLS through rustls (no OpenSSL) |
+//! | `native-tls` | no | TLS through the platform's library instead |
+//! | `testing` | no | `ionworks::testing`: the stand-in server (axum) |
+//! | `mocks` | no | `ionworks::mock`: typed `httpmock` mocks |
 //!
 //! # How the client is made
 //!
@@ -7,9 +95,8 @@
 //! down-converts it to OpenAPI 3.0, normalises names and enums, and runs
 //! [progenitor](https://docs.rs/progenitor) to produce the [`Client`], the
 //! request [`builder`]s and the [`types`]. Nothing generated is checked in:
-//! updating `openapi.json` is the whole of an API update.
-//!
-//! The generated API is made to outlive server changes:
+//! updating `openapi.json` is the whole of an API update. The generated API
+//! is made to outlive server changes:
 //!
 //! * **Open enums**: every string enum has an `Unknown(String)` variant, so a
 //!   status or job type added on the server decodes (and serializes back
@@ -19,67 +106,33 @@
 //!   without an offset is read as UTC.
 //! * **Strict requests**: the same documented bounds are checked when a
 //!   request is built; `send()` fails before anything goes over the network.
-//!
-//! # Example
-//!
-//! ```no_run
-//! use ionworks::{ApiError, Client, types::{JobType, SubmitJobRequest}};
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! // IONWORKS_API_TOKEN or IONWORKS_API_KEY, IONWORKS_API_URL, IONWORKS_ORGANIZATION_ID
-//! let client = Client::from_env()?;
-//! let job = client
-//!     .submit_job()
-//!     .body(SubmitJobRequest::builder().job_type(JobType::Simulate).priority(5))
-//!     .send()
-//!     .await
-//!     .map_err(ApiError::from)?;
-//! println!("{} is {}", job.job_id, job.status);
-//! # Ok(()) }
-//! ```
-//!
-//! # The facade
-//!
-//! * [`Client::from_env`] and [`Client::builder`] ([`ClientBuilder`]) build
-//!   the client; a misconfiguration is a [`ConfigError`] naming the setting.
-//! * Every request goes through one hook that adds the auth, organization
-//!   and user-agent headers (auth values are marked sensitive), applies the
-//!   request timeout, retries as the [`RetryPolicy`] allows and opens one
-//!   `tracing` span (`ionworks.request`: operation, method, path, status,
-//!   duration, retries; never bodies or secrets).
-//! * Every operation error converts into [`ApiError`], with the status, the
-//!   server's message and code, 422 validation errors, the correlation id
-//!   and whether the failure is transient.
-//!
-//! # Testing code that uses the client
-//!
-//! * Feature `testing`: `ionworks::testing::StandIn`, a stateful in-process
-//!   stand-in of the API (jobs that finish, faults, a request log).
-//! * Feature `mocks`: `ionworks::mock`, typed `httpmock` mocks of every
-//!   operation, generated from the same spec as the client.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod config;
 mod error;
 #[cfg(feature = "mocks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;
+mod raw;
 mod retry;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-mod wait;
+pub mod wait;
 
-pub use client::ClientState;
+pub use client::{ClientBuilder, ClientState, GZIP_THRESHOLD};
 pub use config::{
-    ClientBuilder, Config, ConfigError, CredentialKind, DEFAULT_BASE_URL, DEFAULT_USER_AGENT,
-    ENV_API_KEY, ENV_API_TOKEN, ENV_API_URL, ENV_ORGANIZATION_ID, Source,
+    Config, CredentialKind, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, ENV_API_KEY, ENV_API_TOKEN,
+    ENV_API_URL, ENV_ORGANIZATION_ID, Source,
 };
-pub use error::{ApiError, ErrorKind};
+pub use error::{ApiError, ConfigError, ErrorKind};
+pub use raw::RawRequest;
+/// The HTTP client crate the SDK is built on (for [`ClientBuilder::http_client`]
+/// and [`Client::request`]'s `Method`).
+pub use reqwest;
 pub use retry::RetryPolicy;
-pub use wait::{
-    OPTIMIZATION_TERMINAL, Phase, Pollable, Progress, RequestBudget, Update, UpdateKind, Wait,
-    WaitError, WaitMany, WaitPolicy,
-};
 
 /// The server's rule for a job in `status`: `(is_terminal, is_failed)`.
 /// Terminal: completed, failed or canceled; failed: failed or canceled.
@@ -107,19 +160,16 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/api.rs"));
 }
 
-/// The client: one method per operation, built by [`Client::from_env`] or
-/// [`Client::builder`].
 pub use generated::Client;
 /// Request builders, one per operation (`client.get_job()` returns [`builder::GetJob`]).
 pub use generated::builder;
 /// Request and response types of the API, with builders for request bodies.
 pub use generated::types;
-/// Error, response and stream types of every generated operation
-/// (`Error` converts into [`ApiError`]).
-pub use generated::{ByteStream, ClientInfo, Error, ResponseValue};
+/// Response types of the generated operations.
+pub use generated::{ByteStream, ClientInfo, ResponseValue};
 
-/// The README's examples use both test modules; `cargo test --workspace`
-/// enables both (`downstream/` turns on `mocks`).
+/// The README's examples, run as doctests; `cargo test --workspace` (which
+/// turns on both features) runs them.
 #[doc = include_str!("../README.md")]
 #[cfg(all(doctest, feature = "testing", feature = "mocks"))]
 pub struct ReadmeDoctests;

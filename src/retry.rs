@@ -1,19 +1,134 @@
-//! Retry policy and the single request loop every operation goes through.
+//! The one place that decides what a failure means, the one backoff both
+//! retries and waits use, and the request loop every call goes through.
+//!
+//! A failed attempt is **transient** (408, 429, 500, 502, 503, 504, a
+//! connection failure, a timeout, a broken response) or **permanent**
+//! (anything else). A transient failure is **retried by the client** when
+//! resending cannot do anything twice: for every method when the connection
+//! was never made or the server answered 429 (it refused the request
+//! without processing it), and for any failure of an idempotent method
+//! (GET, HEAD, PUT, DELETE, OPTIONS, TRACE). Other transient failures (a
+//! POST answered 503, a POST that timed out) are returned, and a wait
+//! absorbs them by polling again. [`ApiError::is_retryable`], [`RetryPolicy`]
+//! and the waits all ask [`disposition`].
+//!
+//! [`ApiError::is_retryable`]: crate::ApiError::is_retryable
 
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::{Method, StatusCode, header::HeaderValue};
 
+/// What went wrong with one attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The server answered with this (error) status.
+    Status(StatusCode),
+    /// No connection: nothing reached the server.
+    Connect,
+    /// No response within the timeout: the server may have processed it.
+    Timeout,
+    /// The exchange broke off after sending.
+    Transport,
+    /// A failure on this side (invalid request, undecodable success body).
+    Other,
+}
+
+/// What to do about a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// Transient and safe to resend: the client retries it.
+    Retry,
+    /// Transient, but resending might do it twice: returned to the caller;
+    /// waits poll again.
+    Absorb,
+    /// Permanent: returned; waits end.
+    Permanent,
+}
+
+/// Whether the same request may succeed later.
+pub(crate) fn is_transient(failure: Failure) -> bool {
+    match failure {
+        Failure::Status(s) => matches!(s.as_u16(), 408 | 429 | 500 | 502 | 503 | 504),
+        Failure::Connect | Failure::Timeout | Failure::Transport => true,
+        Failure::Other => false,
+    }
+}
+
+/// The rule (see the module docs).
+pub(crate) fn disposition(method: &Method, failure: Failure) -> Disposition {
+    if !is_transient(failure) {
+        return Disposition::Permanent;
+    }
+    let never_processed = matches!(failure, Failure::Connect)
+        || failure == Failure::Status(StatusCode::TOO_MANY_REQUESTS);
+    if never_processed || is_idempotent(method) {
+        Disposition::Retry
+    } else {
+        Disposition::Absorb
+    }
+}
+
+/// GET, HEAD, PUT, DELETE, OPTIONS and TRACE (RFC 9110 §9.2.2).
+pub(crate) fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// The pause before the next attempt or poll: it grows geometrically with
+/// the attempt number and in proportion to the time already spent, within
+/// `[floor, max]`, less a random part of up to `jitter` of it.
+///
+/// Retries use full jitter (`initial × 2ⁿ`, any part of it taken off, no
+/// floor); waits use a floor and an interval proportional to the time
+/// waited (see [`WaitPolicy`](crate::wait::WaitPolicy)). One type serves both
+/// because both need a bound, jitter and `Retry-After` on top; crates such as
+/// `backon` offer the geometric form only.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Backoff {
+    /// The pause of attempt 0, before jitter.
+    pub(crate) initial: Duration,
+    /// Growth per attempt (1.0: none).
+    pub(crate) multiplier: f64,
+    /// Fraction of the time already spent (0.0: none).
+    pub(crate) proportion: f64,
+    /// Longest pause.
+    pub(crate) max: Duration,
+    /// Fraction of the pause taken off at random (0.0 to 1.0).
+    pub(crate) jitter: f64,
+    /// Shortest pause, after jitter.
+    pub(crate) floor: Duration,
+}
+
+impl Backoff {
+    /// The pause after attempt `attempt` (0-based), `spent` into the work.
+    pub(crate) fn delay(&self, attempt: u32, spent: Duration, rng: &mut fastrand::Rng) -> Duration {
+        let max = self.max.as_secs_f64();
+        let floor = self.floor.as_secs_f64().min(max);
+        let geometric = self.initial.as_secs_f64()
+            * self
+                .multiplier
+                .max(1.0)
+                .powi(i32::try_from(attempt.min(64)).unwrap_or(64));
+        let proportional = spent.as_secs_f64() * self.proportion.max(0.0);
+        let base = geometric.max(proportional).min(max);
+        let jittered = base * (1.0 - self.jitter.clamp(0.0, 1.0) * rng.f64());
+        Duration::from_secs_f64(jittered.max(floor).min(max).max(0.0))
+    }
+}
+
 /// When and how often a failed request is sent again.
 ///
-/// Every operation goes through the same loop:
+/// Which failures are retried is decided by one rule for the whole crate:
 ///
-/// * a connection failure before the request was sent (refused, DNS, TLS
-///   handshake, connect timeout) is retried for **every** method;
-/// * 429, 500, 502, 503, 504, timeouts and other transport failures are
-///   retried only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS,
-///   TRACE): a POST is never resent once bytes reached the server;
-/// * a request whose body cannot be cloned (a stream) is never retried.
+/// * a connection that was never made (refused, DNS, TLS handshake,
+///   connect timeout) and a 429 (the server refused the request before
+///   processing it) are retried for **every** method;
+/// * 408, 500, 502, 503, 504, timeouts and broken responses are retried only
+///   for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE): a POST
+///   or PATCH is never resent once it may have been processed;
+/// * a request whose body cannot be replayed (a stream) is never retried.
 ///
 /// The delay before retry *n* (0-based) is drawn uniformly from
 /// `0..=min(max_backoff, initial_backoff * 2^n)` ("full jitter"), unless
@@ -96,28 +211,17 @@ impl RetryPolicy {
         self
     }
 
-    /// Full-jitter delay before retry number `retry` (0-based).
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let ceiling = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.min(31)))
-            .min(self.max_backoff);
-        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-        Duration::from_nanos(fastrand::u64(0..=nanos))
+    /// Full-jitter exponential backoff.
+    fn backoff(&self) -> Backoff {
+        Backoff {
+            initial: self.initial_backoff,
+            multiplier: 2.0,
+            proportion: 0.0,
+            max: self.max_backoff,
+            jitter: 1.0,
+            floor: Duration::ZERO,
+        }
     }
-}
-
-/// GET, HEAD, PUT, DELETE, OPTIONS and TRACE (RFC 9110 §9.2.2).
-pub(crate) fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
-    )
-}
-
-/// Statuses retried for idempotent methods.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
 /// `Retry-After` as a delay from `now`: delta-seconds or an HTTP-date
@@ -152,14 +256,27 @@ pub(crate) struct Outcome {
     pub(crate) elapsed: Duration,
 }
 
-/// Sends `request`, retrying as `policy` allows.
+/// The failure of an attempt that got no response.
+pub(crate) fn transport_failure(error: &reqwest::Error) -> Failure {
+    if error.is_connect() {
+        Failure::Connect
+    } else if error.is_timeout() {
+        Failure::Timeout
+    } else {
+        Failure::Transport
+    }
+}
+
+/// Sends `request`, retrying as `policy` and [`disposition`] allow.
 pub(crate) async fn send_with_retries(
     client: &reqwest::Client,
     policy: &RetryPolicy,
     mut request: reqwest::Request,
 ) -> Outcome {
     let start = Instant::now();
-    let idempotent = is_idempotent(request.method());
+    let method = request.method().clone();
+    let backoff = policy.backoff();
+    let mut rng = fastrand::Rng::new();
     let mut retries = 0;
     loop {
         // Only a clonable request can be sent again; cloning a buffered
@@ -170,36 +287,29 @@ pub(crate) async fn send_with_retries(
             None
         };
         let result = client.execute(request).await;
-        let delay = match (&result, &spare) {
-            (_, None) => None,
-            (Ok(response), Some(_)) => {
-                (idempotent && is_retryable_status(response.status())).then(|| {
-                    match response
+        let failure = match &result {
+            Ok(response) if response.status().is_success() => None,
+            Ok(response) => Some(Failure::Status(response.status())),
+            Err(error) => Some(transport_failure(error)),
+        };
+        let retry = spare.is_some()
+            && failure.is_some_and(|f| disposition(&method, f) == Disposition::Retry);
+        match (retry, spare, failure) {
+            (true, Some(next), Some(failure)) => {
+                let retry_after = result.as_ref().ok().and_then(|response| {
+                    response
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| parse_retry_after(v, SystemTime::now()))
-                    {
-                        Some(after) => after.min(policy.max_retry_after),
-                        None => policy.backoff(retries),
-                    }
-                })
-            }
-            (Err(error), Some(_)) => (error.is_connect()
-                || (idempotent && (error.is_timeout() || error.is_request())))
-            .then(|| policy.backoff(retries)),
-        };
-        match (delay, spare) {
-            (Some(delay), Some(next)) => {
-                let reason = match &result {
-                    Ok(response) => response.status().as_u16().to_string(),
-                    Err(error) if error.is_connect() => "connect error".to_string(),
-                    Err(error) if error.is_timeout() => "timeout".to_string(),
-                    Err(_) => "transport error".to_string(),
+                });
+                let delay = match retry_after {
+                    Some(after) => after.min(policy.max_retry_after),
+                    None => backoff.delay(retries, start.elapsed(), &mut rng),
                 };
                 tracing::debug!(
                     retry = retries + 1,
                     delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    reason = reason.as_str(),
+                    reason = ?failure,
                     "retrying request"
                 );
                 drop(result);
@@ -247,31 +357,91 @@ mod tests {
 
     #[test]
     fn backoff_is_full_jitter_and_capped() {
-        let policy = RetryPolicy::default()
+        let backoff = RetryPolicy::default()
             .with_initial_backoff(Duration::from_millis(100))
-            .with_max_backoff(Duration::from_millis(300));
+            .with_max_backoff(Duration::from_millis(300))
+            .backoff();
+        let mut rng = fastrand::Rng::with_seed(7);
         for retry in 0..40 {
-            let d = policy.backoff(retry);
+            let d = backoff.delay(retry, Duration::ZERO, &mut rng);
             let ceiling = Duration::from_millis(100 * 2u64.pow(retry.min(10)))
                 .min(Duration::from_millis(300));
             assert!(d <= ceiling, "{retry}: {d:?}");
         }
-        let spread: std::collections::HashSet<_> = (0..50).map(|_| policy.backoff(5)).collect();
+        let spread: std::collections::HashSet<_> = (0..50)
+            .map(|_| backoff.delay(5, Duration::ZERO, &mut rng))
+            .collect();
         assert!(spread.len() > 10, "jittered");
     }
 
     #[test]
-    fn method_and_status_classes() {
+    fn proportional_backoff_has_a_floor_and_a_ceiling() {
+        let backoff = Backoff {
+            initial: Duration::from_millis(500),
+            multiplier: 1.0,
+            proportion: 0.2,
+            max: Duration::from_secs(30),
+            jitter: 0.0,
+            floor: Duration::from_millis(500),
+        };
+        let mut rng = fastrand::Rng::with_seed(1);
+        let at =
+            |secs: u64, rng: &mut fastrand::Rng| backoff.delay(3, Duration::from_secs(secs), rng);
+        assert_eq!(at(0, &mut rng), Duration::from_millis(500));
+        assert_eq!(at(10, &mut rng), Duration::from_secs(2));
+        assert_eq!(at(100, &mut rng), Duration::from_secs(20));
+        assert_eq!(at(10_000, &mut rng), Duration::from_secs(30));
+        let huge = Backoff {
+            multiplier: 1e9,
+            ..backoff
+        };
+        assert_eq!(
+            huge.delay(u32::MAX, Duration::MAX, &mut rng),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn one_rule_for_methods_and_failures() {
+        use Disposition::*;
+        let status = |s: u16| Failure::Status(StatusCode::from_u16(s).unwrap());
         for m in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE] {
             assert!(is_idempotent(&m));
+            for f in [
+                status(408),
+                status(429),
+                status(503),
+                Failure::Timeout,
+                Failure::Connect,
+            ] {
+                assert_eq!(disposition(&m, f), Retry, "{m} {f:?}");
+            }
         }
-        assert!(!is_idempotent(&Method::POST) && !is_idempotent(&Method::PATCH));
-        for s in [429, 500, 502, 503, 504] {
-            assert!(is_retryable_status(StatusCode::from_u16(s).unwrap()));
+        for m in [Method::POST, Method::PATCH] {
+            assert!(!is_idempotent(&m));
+            assert_eq!(disposition(&m, Failure::Connect), Retry);
+            assert_eq!(
+                disposition(&m, status(429)),
+                Retry,
+                "refused, not processed"
+            );
+            for f in [
+                status(408),
+                status(500),
+                status(502),
+                status(503),
+                status(504),
+                Failure::Timeout,
+                Failure::Transport,
+            ] {
+                assert_eq!(disposition(&m, f), Absorb, "{m} {f:?}");
+            }
         }
         for s in [400, 401, 403, 404, 409, 410, 422, 501] {
-            assert!(!is_retryable_status(StatusCode::from_u16(s).unwrap()));
+            assert!(!is_transient(status(s)));
+            assert_eq!(disposition(&Method::GET, status(s)), Permanent);
         }
+        assert_eq!(disposition(&Method::GET, Failure::Other), Permanent);
     }
 
     /// A streamed body cannot be cloned, so a 503 to a GET is not retried.

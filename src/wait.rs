@@ -4,12 +4,18 @@
 //! ([`Pollable`]): a job is terminal and failed when the server says so
 //! (`is_terminal` / `is_failed`), so new statuses need no SDK release; an
 //! optimization is terminal in one of [`OPTIMIZATION_TERMINAL`].
+//! [`Client::wait_until_terminal`] and [`Client::wait_for_optimization`]
+//! return a [`Wait`] to configure and `.await`.
 //!
-//! ```no_run
-//! # async fn run(client: ionworks::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let stand_in = ionworks::testing::StandIn::start().await?;
+//! # let client = stand_in.client();
+//! # let job_id = stand_in.add_job(ionworks::testing::Schedule::default());
 //! use std::time::Duration;
 //! let job = client
-//!     .wait_until_terminal("job-123")
+//!     .wait_until_terminal(&job_id)
 //!     .timeout(Duration::from_secs(600))
 //!     .observe(|u| eprintln!("{} after {:.1?} (poll {})", u.status, u.elapsed, u.attempt))
 //!     .await?;
@@ -17,7 +23,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -27,8 +32,10 @@ use futures_util::future::{Either, select};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::time::Instant;
 
+pub use crate::error::WaitError;
+use crate::retry::{self, Backoff};
 use crate::types::{DomainStatus, JobResponse, OptimizationResource, SubmitJobRequest};
-use crate::{ApiError, Client, ErrorKind};
+use crate::{ApiError, Client};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -45,7 +52,7 @@ pub enum Phase {
 }
 
 /// A resource the poller can wait for: its status text and its [`Phase`].
-pub trait Pollable: Clone + Send + Sync + 'static {
+pub trait Pollable: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// `"job"` or `"optimization"`, for messages and tracing.
     const KIND: &'static str;
     /// The status as the server sent it.
@@ -104,25 +111,48 @@ impl Pollable for OptimizationResource {
     }
 }
 
+/// The shortest pause between polls, whatever the policy says.
+pub const MIN_POLL_DELAY: Duration = Duration::from_millis(50);
+
 /// How often to poll and for how long.
 ///
-/// The defaults (first poll at once, then 0.5 s doubling up to 12 s, less up
-/// to 10% jitter, for at most one hour) come from `examples/wait_simulation.rs`:
-/// on 1–3 s jobs they detect completion about twice as soon as fixed 2 s
-/// polling; on jobs of a minute or more they make a third of its requests or
-/// fewer, with a lag under 20% of the job's duration (and never over 12 s).
+/// The pause after a poll is `proportion` of the time waited so far, at
+/// least `min_delay` and at most `max_delay` (times `multiplier` per poll,
+/// if set above 1), less up to `jitter` of it at random so that many
+/// waiters do not poll in lockstep. The default (first poll at once, then
+/// 0.5 s, growing to a fifth of the time waited, at most 30 s; 10% jitter;
+/// for at most one hour) comes from `examples/wait_simulation.rs`: it finds
+/// a finished job sooner than fixed 2 s polling on jobs of up to 3 s, within
+/// 15% of the job's duration on longer ones, with a third of fixed 2 s
+/// polling's requests or fewer on jobs of five minutes and more.
+///
+/// ```
+/// use std::time::Duration;
+/// use ionworks::wait::WaitPolicy;
+///
+/// let patient = WaitPolicy::default()
+///     .with_timeout(Duration::from_secs(6 * 3600))
+///     .with_max_delay(Duration::from_secs(60));
+/// let every_two_seconds = WaitPolicy::fixed(Duration::from_secs(2));
+/// # let _ = (patient, every_two_seconds);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct WaitPolicy {
-    /// Shortest pause between polls.
+    /// Shortest pause between polls (never below [`MIN_POLL_DELAY`]).
     pub min_delay: Duration,
     /// Longest pause between polls.
     pub max_delay: Duration,
-    /// Growth of the pause after each poll (1.0 polls at a fixed interval).
+    /// Fraction of the time waited so far used as the next pause (0.0:
+    /// none).
+    pub proportion: f64,
+    /// Growth of the pause per poll (1.0: none).
     pub multiplier: f64,
-    /// Fraction of each pause taken off at random (0.0 to 1.0), so that many
-    /// waiters do not poll in lockstep. The pause never drops below `min_delay`.
+    /// Fraction of each pause taken off at random (0.0 to 1.0). The pause
+    /// never drops below `min_delay`.
     pub jitter: f64,
-    /// Overall deadline, counted from the start of the wait.
+    /// Overall deadline, counted from the start of the wait;
+    /// `Duration::MAX` waits forever.
     pub timeout: Duration,
     /// Time allowed to the final poll made at the deadline.
     pub final_poll_timeout: Duration,
@@ -132,8 +162,9 @@ impl Default for WaitPolicy {
     fn default() -> Self {
         Self {
             min_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(12),
-            multiplier: 2.0,
+            max_delay: Duration::from_secs(30),
+            proportion: 0.2,
+            multiplier: 1.0,
             jitter: 0.1,
             timeout: Duration::from_secs(3600),
             final_poll_timeout: Duration::from_secs(5),
@@ -147,24 +178,74 @@ impl WaitPolicy {
         Self {
             min_delay: interval,
             max_delay: interval,
+            proportion: 0.0,
             multiplier: 1.0,
             jitter: 0.0,
             ..Self::default()
         }
     }
 
-    /// The pause after poll number `attempt` (1-based), before `Retry-After`.
-    fn delay(&self, attempt: u32, rng: &mut fastrand::Rng) -> Duration {
-        // A maximum below the minimum wins (it is the caller's latest word).
-        let max = self.max_delay.as_secs_f64();
-        let min = self.min_delay.as_secs_f64().min(max);
-        let growth = self
-            .multiplier
-            .max(1.0)
-            .powi(attempt.saturating_sub(1).min(64) as i32);
-        let base = (min * growth).clamp(min, max);
-        let jittered = base * (1.0 - self.jitter.clamp(0.0, 1.0) * rng.f64());
-        Duration::from_secs_f64(jittered.max(min))
+    /// Sets [`min_delay`](Self::min_delay).
+    pub fn with_min_delay(mut self, delay: Duration) -> Self {
+        self.min_delay = delay;
+        self
+    }
+    /// Sets [`max_delay`](Self::max_delay).
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+    /// Sets [`proportion`](Self::proportion).
+    pub fn with_proportion(mut self, proportion: f64) -> Self {
+        self.proportion = proportion;
+        self
+    }
+    /// Sets [`multiplier`](Self::multiplier).
+    pub fn with_multiplier(mut self, multiplier: f64) -> Self {
+        self.multiplier = multiplier;
+        self
+    }
+    /// Sets [`jitter`](Self::jitter).
+    pub fn with_jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+    /// Sets [`timeout`](Self::timeout).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// Sets [`final_poll_timeout`](Self::final_poll_timeout).
+    pub fn with_final_poll_timeout(mut self, timeout: Duration) -> Self {
+        self.final_poll_timeout = timeout;
+        self
+    }
+
+    /// The backoff this policy describes; a maximum below the minimum wins
+    /// (it is the caller's latest word), and neither goes below
+    /// [`MIN_POLL_DELAY`].
+    fn backoff(&self) -> Backoff {
+        let max = self.max_delay.max(MIN_POLL_DELAY);
+        let floor = self.min_delay.max(MIN_POLL_DELAY).min(max);
+        Backoff {
+            initial: floor,
+            multiplier: self.multiplier,
+            proportion: self.proportion,
+            max,
+            jitter: self.jitter,
+            floor,
+        }
+    }
+
+    /// The pause after poll number `attempt` (1-based), `waited` into the
+    /// wait, before `Retry-After`.
+    pub(crate) fn delay(
+        &self,
+        attempt: u32,
+        waited: Duration,
+        rng: &mut fastrand::Rng,
+    ) -> Duration {
+        self.backoff().delay(attempt.saturating_sub(1), waited, rng)
     }
 }
 
@@ -172,7 +253,8 @@ impl WaitPolicy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UpdateKind {
-    /// The status changed (the first poll always counts as a change).
+    /// The status changed (the first poll always counts as a change; the
+    /// terminal status is reported too, just before the wait ends).
     StatusChanged,
     /// The status changed to one this SDK does not know; waiting goes on.
     UnknownStatus,
@@ -182,6 +264,7 @@ pub enum UpdateKind {
 
 /// Progress of a wait, reported once per status change and per absorbed error.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Update<R> {
     /// What happened.
     pub kind: UpdateKind,
@@ -197,79 +280,6 @@ pub struct Update<R> {
     pub resource: Option<R>,
 }
 
-/// Why a wait did not end with a successful resource.
-#[non_exhaustive]
-pub enum WaitError<R> {
-    /// The resource ended failed or canceled; it carries the final resource
-    /// (for a job, its `error` and `error_code`).
-    Failed(Box<R>),
-    /// The deadline passed first.
-    TimedOut {
-        /// The last resource seen, if any poll succeeded.
-        last: Option<Box<R>>,
-        /// Polls made.
-        polls: u32,
-        /// Time waited.
-        elapsed: Duration,
-    },
-    /// A permanent error (401, 403, 404, 422, …) ended the wait at once.
-    Api(ApiError),
-    /// The cancellation future given to [`Wait::cancel_on`] completed.
-    Cancelled {
-        /// Polls made.
-        polls: u32,
-        /// Time waited.
-        elapsed: Duration,
-    },
-}
-
-impl<R: Pollable> fmt::Debug for WaitError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
-impl<R: Pollable> fmt::Display for WaitError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Failed(r) => write!(
-                f,
-                "{} ended unsuccessfully with status {}",
-                R::KIND,
-                r.status_text()
-            ),
-            Self::TimedOut {
-                last,
-                polls,
-                elapsed,
-            } => write!(
-                f,
-                "{} still {} after {elapsed:.1?} ({polls} polls)",
-                R::KIND,
-                last.as_ref()
-                    .map_or_else(|| "unknown".to_string(), |r| r.status_text())
-            ),
-            Self::Api(e) => write!(f, "waiting for {} failed: {e}", R::KIND),
-            Self::Cancelled { polls, elapsed } => {
-                write!(
-                    f,
-                    "waiting for {} cancelled after {elapsed:.1?} ({polls} polls)",
-                    R::KIND
-                )
-            }
-        }
-    }
-}
-
-impl<R: Pollable> std::error::Error for WaitError<R> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Api(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
 /// A shared request budget for many waits: at most `per_second` polls start
 /// per second across every wait that uses it.
 #[derive(Clone, Debug)]
@@ -279,10 +289,18 @@ pub struct RequestBudget {
 }
 
 impl RequestBudget {
-    /// A budget of `per_second` polls per second (at least one).
+    /// A budget of `per_second` polls per second (at least one every
+    /// 1000 s; a rate that is not a positive number counts as that).
     pub fn per_second(per_second: f64) -> Self {
+        let rate = if per_second.is_finite() {
+            per_second.max(0.001)
+        } else if per_second > 0.0 {
+            1e9
+        } else {
+            0.001
+        };
         Self {
-            interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)),
+            interval: Duration::from_secs_f64(1.0 / rate),
             next: Arc::new(Mutex::new(None)),
         }
     }
@@ -339,7 +357,7 @@ impl<'a, R: Pollable> Wait<'a, R> {
         self.policy = policy;
         self
     }
-    /// Shortest pause between polls.
+    /// Shortest pause between polls (never below [`MIN_POLL_DELAY`]).
     pub fn min_delay(mut self, delay: Duration) -> Self {
         self.policy.min_delay = delay;
         self
@@ -349,12 +367,14 @@ impl<'a, R: Pollable> Wait<'a, R> {
         self.policy.max_delay = delay;
         self
     }
-    /// Overall deadline, from the start of the wait.
+    /// Overall deadline, from the start of the wait; `Duration::MAX` waits
+    /// forever.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.policy.timeout = timeout;
         self
     }
-    /// Call `observer` on every status change and absorbed transient error.
+    /// Call `observer` on every status change (the terminal one included)
+    /// and absorbed transient error.
     pub fn observe(mut self, observer: impl FnMut(&Update<R>) + Send + 'a) -> Self {
         self.observer = Some(Box::new(observer));
         self
@@ -423,20 +443,18 @@ pub enum Progress<R: Pollable> {
     Done(Result<R, WaitError<R>>),
 }
 
-/// Whether an error ends the wait: anything but a transient failure.
-fn permanent(error: &ApiError) -> bool {
-    !(error.is_retryable() || error.kind() == ErrorKind::Transport)
-}
-
 struct Poller<'a, R> {
     wait: Wait<'a, R>,
     start: Instant,
-    deadline: Instant,
+    /// `None`: no deadline (a timeout too large to add to the clock).
+    deadline: Option<Instant>,
     next_at: Option<Instant>,
     final_poll: bool,
     polls: u32,
     last: Option<R>,
     last_status: Option<String>,
+    /// The outcome, once known, held back while its update is reported.
+    done: Option<Result<R, WaitError<R>>>,
     rng: fastrand::Rng,
 }
 
@@ -444,7 +462,7 @@ impl<'a, R: Pollable> Poller<'a, R> {
     fn new(wait: Wait<'a, R>) -> Self {
         let start = Instant::now();
         Self {
-            deadline: start + wait.policy.timeout,
+            deadline: start.checked_add(wait.policy.timeout),
             wait,
             start,
             next_at: None,
@@ -452,6 +470,7 @@ impl<'a, R: Pollable> Poller<'a, R> {
             polls: 0,
             last: None,
             last_status: None,
+            done: None,
             rng: fastrand::Rng::new(),
         }
     }
@@ -478,8 +497,22 @@ impl<'a, R: Pollable> Poller<'a, R> {
         }))
     }
 
+    fn update(&self, kind: UpdateKind, next_delay: Option<Duration>) -> Progress<R> {
+        Progress::Update(Update {
+            kind,
+            attempt: self.polls,
+            elapsed: self.elapsed(),
+            status: self.last_status.clone().unwrap_or_default(),
+            next_delay,
+            resource: self.last.clone(),
+        })
+    }
+
     /// Poll until something is worth reporting.
     async fn next(&mut self) -> Progress<R> {
+        if let Some(outcome) = self.done.take() {
+            return Progress::Done(outcome);
+        }
         loop {
             if let Some(at) = self.next_at
                 && self.or_cancel(tokio::time::sleep_until(at)).await.is_none()
@@ -492,16 +525,24 @@ impl<'a, R: Pollable> Poller<'a, R> {
                 return self.cancelled();
             }
             self.polls += 1;
-            let limit = if self.final_poll {
-                self.wait.policy.final_poll_timeout
-            } else {
-                self.deadline.saturating_duration_since(Instant::now())
+            let limit = match (self.final_poll, self.deadline) {
+                (true, _) => self.wait.policy.final_poll_timeout,
+                (false, Some(deadline)) => deadline.saturating_duration_since(Instant::now()),
+                (false, None) => Duration::MAX,
             };
             let fetch = (self.wait.fetch)();
-            let Some(result) = self.or_cancel(tokio::time::timeout(limit, fetch)).await else {
+            let result = if limit == Duration::MAX {
+                self.or_cancel(async { Ok(fetch.await) }).await
+            } else {
+                self.or_cancel(tokio::time::timeout(limit, fetch)).await
+            };
+            let Some(result) = result else {
                 return self.cancelled();
             };
-            let mut delay = self.wait.policy.delay(self.polls, &mut self.rng);
+            let mut delay = self
+                .wait
+                .policy
+                .delay(self.polls, self.elapsed(), &mut self.rng);
             let mut report = None;
             match result {
                 Ok(Ok(resource)) => {
@@ -518,15 +559,24 @@ impl<'a, R: Pollable> Poller<'a, R> {
                     }
                     self.last_status = Some(status);
                     self.last = Some(resource.clone());
-                    match phase {
-                        Phase::Running => {}
+                    let outcome = match phase {
+                        Phase::Running => None,
                         Phase::Failed if !self.wait.accept_failed => {
-                            return Progress::Done(Err(WaitError::Failed(Box::new(resource))));
+                            Some(Err(WaitError::Failed(Box::new(resource))))
                         }
-                        Phase::Succeeded | Phase::Failed => return Progress::Done(Ok(resource)),
+                        Phase::Succeeded | Phase::Failed => Some(Ok(resource)),
+                    };
+                    if let Some(outcome) = outcome {
+                        return match report {
+                            Some(kind) => {
+                                self.done = Some(outcome);
+                                self.update(kind, None)
+                            }
+                            None => Progress::Done(outcome),
+                        };
                     }
                 }
-                Ok(Err(error)) if permanent(&error) => {
+                Ok(Err(error)) if !retry::is_transient(error.failure()) => {
                     tracing::debug!(kind = R::KIND, id = %self.wait.id, poll = self.polls, error = %error, "poll failed");
                     return Progress::Done(Err(WaitError::Api(error)));
                 }
@@ -539,7 +589,8 @@ impl<'a, R: Pollable> Poller<'a, R> {
                 }
                 Err(_) => {
                     report = Some(UpdateKind::TransientError(format!(
-                        "poll timed out after {limit:.1?}"
+                        "poll timed out after {}",
+                        crate::error::Seconds(limit)
                     )));
                 }
             }
@@ -550,21 +601,17 @@ impl<'a, R: Pollable> Poller<'a, R> {
                     elapsed: self.elapsed(),
                 }));
             }
-            let mut next = Instant::now() + delay;
-            if next >= self.deadline {
-                next = self.deadline;
+            let now = Instant::now();
+            let mut next = now.checked_add(delay).unwrap_or(now);
+            if let Some(deadline) = self.deadline
+                && next >= deadline
+            {
+                next = deadline;
                 self.final_poll = true;
             }
             self.next_at = Some(next);
             if let Some(kind) = report {
-                return Progress::Update(Update {
-                    kind,
-                    attempt: self.polls,
-                    elapsed: self.elapsed(),
-                    status: self.last_status.clone().unwrap_or_default(),
-                    next_delay: Some(next - Instant::now()),
-                    resource: self.last.clone(),
-                });
+                return self.update(kind, Some(next - Instant::now()));
             }
         }
     }
@@ -572,6 +619,7 @@ impl<'a, R: Pollable> Poller<'a, R> {
 
 /// Options for waiting on many resources at once.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct WaitMany {
     /// Waits in flight at a time.
     pub concurrency: usize,
@@ -591,21 +639,33 @@ impl Default for WaitMany {
     }
 }
 
+impl WaitMany {
+    /// Sets [`concurrency`](Self::concurrency).
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+    /// Sets [`requests_per_second`](Self::requests_per_second).
+    pub fn with_requests_per_second(mut self, rate: f64) -> Self {
+        self.requests_per_second = rate;
+        self
+    }
+    /// Sets [`policy`](Self::policy).
+    pub fn with_policy(mut self, policy: WaitPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
 impl Client {
     /// Wait for job `job_id` to reach a terminal state (as decided by the
-    /// server's `is_terminal` / `is_failed`).
+    /// server's `is_terminal` / `is_failed`). See [`crate::wait`].
     pub fn wait_until_terminal(&self, job_id: impl Into<String>) -> Wait<'_, JobResponse> {
         let id: String = job_id.into();
         let key = id.clone();
         Wait::from_fn(id, move || {
             let request = self.get_job().job_id(key.clone());
-            async move {
-                request
-                    .send()
-                    .await
-                    .map(|r| r.into_inner())
-                    .map_err(ApiError::from)
-            }
+            async move { request.send().await.map(|r| r.into_inner()) }
         })
     }
 
@@ -615,17 +675,12 @@ impl Client {
         let key = id.clone();
         Wait::from_fn(id, move || {
             let request = self.get_optimization_resource().id(key.clone());
-            async move {
-                request
-                    .send()
-                    .await
-                    .map(|r| r.into_inner())
-                    .map_err(ApiError::from)
-            }
+            async move { request.send().await.map(|r| r.into_inner()) }
         })
     }
 
-    /// Submit a job and wait for it with the default policy.
+    /// Submit a job and wait for it with the default policy; a failed
+    /// submission is [`WaitError::Start`].
     pub async fn submit_and_wait(
         &self,
         body: SubmitJobRequest,
@@ -635,11 +690,12 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|e| WaitError::Api(e.into()))?;
+            .map_err(WaitError::Start)?;
         self.wait_until_terminal(job.into_inner().job_id).await
     }
 
-    /// Resubmit a failed optimization and wait for it with the default policy.
+    /// Resubmit a failed optimization and wait for it with the default
+    /// policy; a failed resubmission is [`WaitError::Start`].
     pub async fn resubmit_and_wait(
         &self,
         id: &str,
@@ -648,7 +704,7 @@ impl Client {
             .id(id)
             .send()
             .await
-            .map_err(|e| WaitError::Api(e.into()))?;
+            .map_err(WaitError::Start)?;
         self.wait_for_optimization(id).await
     }
 
@@ -743,12 +799,9 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn delays_grow_within_bounds_with_jitter_in_range() {
-        let policy = WaitPolicy {
-            timeout: Duration::from_secs(10_000),
-            ..WaitPolicy::default()
-        };
-        let (log, fetch) = recorder(|n| Ok(if n < 40 { RUNNING } else { DONE }));
+    async fn delays_grow_with_the_time_waited_within_bounds() {
+        let policy = WaitPolicy::default().with_timeout(Duration::from_secs(10_000));
+        let (log, fetch) = recorder(|n| Ok(if n < 60 { RUNNING } else { DONE }));
         let out = Wait::from_fn("x", fetch)
             .policy(policy.clone())
             .await
@@ -756,26 +809,57 @@ mod tests {
         assert_eq!(out.status, "done");
         let times = log.lock().unwrap().clone();
         assert_eq!(times[0], Duration::ZERO, "first poll at once");
-        let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
-        for (i, gap) in gaps.iter().enumerate() {
-            let (min, max) = (
-                policy.min_delay.as_secs_f64(),
-                policy.max_delay.as_secs_f64(),
-            );
-            let base = (min * policy.multiplier.powi(i as i32)).clamp(min, max);
+        let (min, max) = (
+            policy.min_delay.as_secs_f64(),
+            policy.max_delay.as_secs_f64(),
+        );
+        for pair in times.windows(2) {
+            // The pause follows the poll made at pair[0].
+            let waited = pair[0].as_secs_f64();
+            let base = (waited * policy.proportion).clamp(min, max);
             let low = (base * (1.0 - policy.jitter)).max(min);
-            let secs = gap.as_secs_f64();
+            let gap = (pair[1] - pair[0]).as_secs_f64();
             assert!(
-                secs >= low - 1e-6 && secs <= base + 1e-6,
-                "gap {i}: {secs} not in [{low}, {base}]"
+                gap >= low - 1e-3 && gap <= base + 1e-3,
+                "after {waited:.2} s: gap {gap:.3} not in [{low:.3}, {base:.3}]"
             );
         }
-        assert!(gaps.iter().all(|g| *g <= policy.max_delay));
-        assert!(
-            gaps.last().unwrap().as_secs_f64() >= policy.max_delay.as_secs_f64() * 0.9 - 1e-6,
-            "reached the cap: {gaps:?}"
+        let last = (times[times.len() - 1] - times[times.len() - 2]).as_secs_f64();
+        assert!(last >= max * 0.9 - 1e-3, "reached the cap: {last}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_deadline_and_no_hot_loop() {
+        // Duration::MAX means no deadline; a zero delay is raised to the floor.
+        let (log, fetch) = recorder(|n| Ok(if n < 20 { RUNNING } else { DONE }));
+        let start = Instant::now();
+        Wait::from_fn("x", fetch)
+            .timeout(Duration::MAX)
+            .min_delay(Duration::ZERO)
+            .max_delay(Duration::ZERO)
+            .await
+            .unwrap();
+        let times = log.lock().unwrap().clone();
+        assert_eq!(times.len(), 20);
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= MIN_POLL_DELAY, "{times:?}");
+        }
+        assert!(Instant::now() - start >= MIN_POLL_DELAY * 19);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_terminal_status_is_reported_before_the_outcome() {
+        let (_, fetch) = recorder(|n| Ok(if n < 3 { RUNNING } else { DONE }));
+        let mut seen = Vec::new();
+        let out = Wait::from_fn("x", fetch)
+            .observe(|u| seen.push((u.status.clone(), u.next_delay.is_none())))
+            .await
+            .unwrap();
+        assert_eq!(out.status, "done");
+        assert_eq!(
+            seen,
+            [("running".to_string(), false), ("done".to_string(), true)]
         );
-        assert!(gaps.windows(2).any(|w| w[1] > w[0]), "delays grow");
     }
 
     #[tokio::test(start_paused = true)]
@@ -815,10 +899,7 @@ mod tests {
                 Ok(RUNNING)
             }) as BoxFuture<'static, Result<Fake, ApiError>>
         };
-        let policy = WaitPolicy {
-            final_poll_timeout: Duration::from_secs(2),
-            ..WaitPolicy::default()
-        };
+        let policy = WaitPolicy::default().with_final_poll_timeout(Duration::from_secs(2));
         let err = Wait::from_fn("x", fetch)
             .policy(policy)
             .timeout(Duration::from_secs(30))
@@ -848,11 +929,16 @@ mod tests {
         assert_eq!(out.status, "done");
         let times = log.lock().unwrap().clone();
         assert!(times[1] >= Duration::from_secs(7), "{times:?}");
-        assert_eq!(updates.len(), 3);
+        assert_eq!(updates.len(), 4);
         assert!(
-            updates
+            updates[..3]
                 .iter()
                 .all(|u| matches!(u, UpdateKind::TransientError(_)))
+        );
+        assert_eq!(
+            updates[3],
+            UpdateKind::StatusChanged,
+            "then the terminal status"
         );
     }
 
@@ -905,6 +991,7 @@ mod tests {
                 ("queued".into(), UpdateKind::StatusChanged),
                 ("mystery".into(), UpdateKind::UnknownStatus),
                 ("running".into(), UpdateKind::StatusChanged),
+                ("done".into(), UpdateKind::StatusChanged),
             ]
         );
         assert!(matches!(items.last(), Some(Progress::Done(Ok(f))) if f.status == "done"));

@@ -56,6 +56,7 @@ async fn exact_headers_from_the_environment() {
         names,
         [
             "accept",
+            "accept-encoding",
             "api-version",
             "host",
             "user-agent",
@@ -66,6 +67,7 @@ async fn exact_headers_from_the_environment() {
     assert_eq!(seen.header("x-api-key"), Some(KEY));
     assert_eq!(seen.header("x-organization-id"), Some("org-42"));
     assert_eq!(seen.header("accept"), Some("application/json"));
+    assert_eq!(seen.header("accept-encoding"), Some("gzip"));
     assert_eq!(
         seen.header("user-agent"),
         Some(concat!("ionworks-rust/", env!("CARGO_PKG_VERSION")))
@@ -126,7 +128,6 @@ async fn post_503_is_not_retried() {
         .send()
         .await
         .unwrap_err();
-    let err = ApiError::from(err);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert!(err.is_retryable(), "transient, but not resent for a POST");
     assert_eq!(server.seen.lock().unwrap().len(), 1);
@@ -142,7 +143,7 @@ async fn statuses_retried_for_get_and_the_maximum_holds() {
             .retry_policy(fast_retries().with_max_retries(2))
             .build()
             .unwrap();
-        let err = ApiError::from(client.get_job().job_id("j").send().await.unwrap_err());
+        let err = client.get_job().job_id("j").send().await.unwrap_err();
         assert_eq!(err.status().unwrap().as_u16(), status);
         assert!(err.is_retryable());
         assert_eq!(
@@ -247,7 +248,7 @@ async fn connection_refused_is_retried_even_for_post() {
         .retry_policy(fast_retries().with_max_retries(1))
         .build()
         .unwrap();
-    let err = ApiError::from(client.get_job().job_id("j").send().await.unwrap_err());
+    let err = client.get_job().job_id("j").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_retryable() && err.status().is_none());
     assert!(!err.to_string().contains('\n'));
@@ -269,7 +270,7 @@ async fn unauthorized_is_not_retried() {
     ])
     .await;
     let client = common::client(&server.url);
-    let err = ApiError::from(client.get_job().job_id("j").send().await.unwrap_err());
+    let err = client.get_job().job_id("j").send().await.unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 401);
     assert_eq!(err.message(), Some("Invalid API key"));
     assert!(!err.is_retryable());
@@ -283,13 +284,7 @@ async fn not_found_accessors() {
     ])
     .await;
     let client = common::client(&server.url);
-    let err: ApiError = client
-        .get_job()
-        .job_id("nope")
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let err: ApiError = client.get_job().job_id("nope").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Status);
     assert_eq!(err.status().unwrap().as_u16(), 404);
     assert_eq!(err.message(), Some("Job not found"));
@@ -308,14 +303,12 @@ async fn gone_on_submission_says_so() {
     ])
     .await;
     let client = common::client(&server.url);
-    let err = ApiError::from(
-        client
-            .submit_job()
-            .body(submit_body())
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .submit_job()
+        .body(submit_body())
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_gone());
     assert_eq!(err.code(), Some("ENDPOINT_RETIRED"));
     assert_eq!(err.message(), Some("Job submission moved to /v2/jobs"));
@@ -340,14 +333,12 @@ async fn validation_errors_are_typed() {
     ])
     .await;
     let client = common::client(&server.url);
-    let err = ApiError::from(
-        client
-            .submit_job()
-            .body(submit_body())
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .submit_job()
+        .body(submit_body())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 422);
     let errors = err.validation_errors();
     assert_eq!(errors.len(), 2);
@@ -363,7 +354,7 @@ async fn validation_errors_are_typed() {
     assert!(!err.is_retryable());
     assert_eq!(
         err.to_string(),
-        "422 Unprocessable Entity: body.params.model: Field required (and 1 more)"
+        "422 Unprocessable Entity from submit_job: body.params.model: Field required (and 1 more)"
     );
 }
 
@@ -383,7 +374,7 @@ async fn html_502_shows_a_capped_excerpt() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = ApiError::from(client.get_job().job_id("j").send().await.unwrap_err());
+    let err = client.get_job().job_id("j").send().await.unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 502);
     assert!(err.is_retryable());
     assert_eq!(err.message(), None);
@@ -405,16 +396,16 @@ async fn html_502_shows_a_capped_excerpt() {
 async fn client_side_errors_convert_too() {
     let server = common::serve(vec![(200, job("j"))]).await;
     let client = common::client(&server.url);
-    let err = ApiError::from(client.get_job().send().await.unwrap_err());
+    let err = client.get_job().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert_eq!(
         err.to_string(),
-        "invalid request: job_id was not initialized"
+        "invalid request to get_job: job_id was not initialized"
     );
     // A 200 whose body does not decode.
     let server = common::serve(vec![(200, "<html>oops</html>".into())]).await;
     let client = common::client(&server.url);
-    let err = ApiError::from(client.get_job().job_id("j").send().await.unwrap_err());
+    let err = client.get_job().job_id("j").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert!(
         err.to_string().contains("(body: <html>oops</html>)"),
@@ -502,7 +493,6 @@ async fn nothing_formats_a_secret() {
         let err = client.get_job().job_id("j").send().await.unwrap_err();
         shown.push(format!("{err:?}"));
         shown.push(format!("{err}"));
-        let err = ApiError::from(err);
         shown.push(format!("{err:?}"));
         shown.push(format!("{err}"));
     }
@@ -515,7 +505,6 @@ async fn nothing_formats_a_secret() {
         .unwrap();
     let err = client.get_job().job_id("j").send().await.unwrap_err();
     shown.push(format!("{err:?} {err}"));
-    let err = ApiError::from(err);
     shown.push(format!("{err:?} {err:#}"));
     let bad_key: &'static str = "key-SECRET-abc123\n";
     let config_errors: Vec<ConfigError> = vec![
@@ -575,4 +564,305 @@ fn send_futures_are_send() {
     let client = Client::builder().api_key(KEY).build().unwrap();
     assert_send(&client.get_job().job_id("j").send());
     assert_send(&client.submit_job().body(submit_body()).send());
+}
+
+/// Values that must reach the server as exactly one path segment carrying
+/// exactly the value, and values that must never leave the client.
+const SAFE: [&str; 6] = ["a/b", "x?y", "p%2Fq", "ünï", "../admin", "#frag"];
+const REFUSED: [&str; 6] = ["", ".", "..", "%2e", "%2e%2E", ".%2E"];
+
+#[tokio::test]
+async fn path_parameters_cannot_leave_their_segment() {
+    let optimization =
+        serde_json::json!({"id": "o", "project_id": "p", "organization_id": "g"}).to_string();
+    type Send<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ionworks::Result<()>> + 'a>>;
+    // (operation, parameter, path before the id, path after it, call)
+    #[allow(clippy::type_complexity)]
+    let operations: Vec<(
+        &str,
+        &str,
+        &str,
+        &str,
+        String,
+        fn(&Client, String) -> Send<'_>,
+    )> = vec![
+        ("get_job", "job_id", "/jobs/", "", job("x"), |c, id| {
+            Box::pin(async move { c.get_job().job_id(id).send().await.map(drop) })
+        }),
+        (
+            "cancel_job",
+            "job_id",
+            "/jobs/",
+            "/cancel",
+            job("x"),
+            |c, id| Box::pin(async move { c.cancel_job().job_id(id).send().await.map(drop) }),
+        ),
+        (
+            "get_optimization_resource",
+            "id",
+            "/optimizations/",
+            "",
+            optimization.clone(),
+            |c, id| {
+                Box::pin(async move { c.get_optimization_resource().id(id).send().await.map(drop) })
+            },
+        ),
+        (
+            "resubmit_optimization",
+            "id",
+            "/optimizations/",
+            "/resubmit",
+            optimization.clone(),
+            |c, id| {
+                Box::pin(async move { c.resubmit_optimization().id(id).send().await.map(drop) })
+            },
+        ),
+    ];
+    for (operation, parameter, before, after, reply, call) in operations {
+        let status = if operation.starts_with("resubmit") {
+            202
+        } else {
+            200
+        };
+        let server = common::serve(vec![(status, reply)]).await;
+        let client = common::client(&server.url);
+        for id in SAFE {
+            call(&client, id.to_string()).await.unwrap();
+            let target = server.seen.lock().unwrap().pop().unwrap().target;
+            let segment = target
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+                .unwrap_or_else(|| panic!("{operation} {id:?}: sent {target}"));
+            assert!(!segment.contains('/'), "{operation} {id:?}: {target}");
+            let decoded = percent_decode(segment);
+            assert_eq!(decoded, id, "{operation}: {target}");
+        }
+        for id in REFUSED {
+            let err = call(&client, id.to_string()).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{operation} {id:?}");
+            let message = err.to_string();
+            assert!(
+                message.contains(operation) && message.contains(&format!("`{parameter}`")),
+                "{message}"
+            );
+        }
+        assert!(
+            server.seen.lock().unwrap().is_empty(),
+            "{operation}: refused ids were sent"
+        );
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn raw_requests_share_auth_retries_errors_and_path_rules() {
+    use ionworks::reqwest::Method;
+    let server = common::serve_replies(vec![
+        Reply::new(503, "{}"),
+        Reply::new(200, r#"{"email":"me@example.com"}"#),
+        Reply::new(404, r#"{"detail":"Project not found"}"#),
+    ])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .api_key(KEY)
+        .organization_id("org-9")
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let me: serde_json::Value = client
+        .request(Method::GET, "/users/me")
+        .query(&[("expand", "organizations")])
+        .decode()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "me@example.com");
+    let err = client
+        .request(Method::POST, "/projects")
+        .segment("a/b c")
+        .segment("models")
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "404 Not Found from POST /projects/{}/{}: Project not found"
+    );
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.len(),
+        3,
+        "the GET's 503 was retried, the POST's 404 was not"
+    );
+    assert_eq!(seen[1].target, "/users/me?expand=organizations");
+    assert_eq!(seen[1].header("x-api-key"), Some(KEY));
+    assert_eq!(seen[1].header("x-organization-id"), Some("org-9"));
+    assert_eq!(seen[2].target, "/projects/a%2Fb%20c/models");
+    assert_eq!(seen[2].json()["name"], "x");
+    assert_eq!(seen[2].header("content-type"), Some("application/json"));
+    for (path, segment) in [
+        ("/jobs", ".."),
+        ("/jobs", ""),
+        ("jobs", "x"),
+        ("/a/../b", "x"),
+        ("/a?b", "x"),
+    ] {
+        let err = client
+            .request(Method::GET, path)
+            .segment(segment)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::InvalidRequest,
+            "{path} {segment:?}: {err}"
+        );
+    }
+    assert_eq!(
+        server.seen.lock().unwrap().len(),
+        3,
+        "refused requests were not sent"
+    );
+}
+
+#[tokio::test]
+async fn post_answered_429_is_retried_after_its_delay() {
+    let server = common::serve_replies(vec![
+        Reply::new(429, "{}").header("retry-after", "1"),
+        Reply::new(202, job("j1")),
+    ])
+    .await;
+    let client = common::client(&server.url);
+    let job = client
+        .submit_job()
+        .body(submit_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(job.job_id, "j1");
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.len(),
+        2,
+        "a 429 was not processed, so the POST is resent"
+    );
+    assert!(seen[1].at - seen[0].at >= Duration::from_millis(950));
+}
+
+#[tokio::test]
+async fn gzip_both_ways() {
+    use std::io::{Read, Write};
+    // A gzip-encoded response is decoded.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(job("gz").as_bytes()).unwrap();
+    let gzipped = encoder.finish().unwrap();
+    let server = common::serve_replies(vec![
+        Reply::new(200, gzipped).header("content-encoding", "gzip"),
+        Reply::new(202, job("j")),
+    ])
+    .await;
+    let client = common::client(&server.url);
+    let job = client.get_job().job_id("gz").send().await.unwrap();
+    assert_eq!(job.job_id, "gz");
+    // A request body of 512 KiB or more is sent gzip-compressed.
+    let params: serde_json::Map<String, serde_json::Value> = (0..60_000)
+        .map(|i| (format!("p{i}"), serde_json::json!(i)))
+        .collect();
+    let body = SubmitJobRequest::builder()
+        .job_type(JobType::Simulate)
+        .params(params.clone());
+    client.submit_job().body(body).send().await.unwrap();
+    let seen = server.seen.lock().unwrap()[1].clone();
+    assert_eq!(seen.header("content-encoding"), Some("gzip"));
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&seen.body[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert!(
+        decoded.len() >= ionworks::GZIP_THRESHOLD,
+        "{}",
+        decoded.len()
+    );
+    assert!(
+        seen.body.len() * 2 < decoded.len(),
+        "{} of {}",
+        seen.body.len(),
+        decoded.len()
+    );
+    let sent: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+    assert_eq!(sent["params"], serde_json::Value::Object(params));
+}
+
+/// What an error-chain printer such as anyhow's `{:#}` shows.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn error_chains_name_each_cause_once_and_debug_is_structured() {
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{}", free_port()))
+        .api_key(KEY)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.get_job().job_id("j").send().await.unwrap_err();
+    assert_eq!(chain(&err), err.to_string());
+    assert!(err.to_string().ends_with(": connection refused"), "{err}");
+    assert_eq!(err.to_string().matches("connection refused").count(), 1);
+    let debug = format!("{err:?}");
+    assert!(
+        debug.starts_with("ApiError {") && debug.contains("kind: Transport"),
+        "{debug}"
+    );
+    let wait = client
+        .wait_until_terminal("j")
+        .timeout(Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert_eq!(chain(&wait), wait.to_string());
+    assert!(format!("{wait:?}").starts_with("TimedOut {"), "{wait:?}");
+    let config = Client::builder().build().unwrap_err();
+    assert_eq!(chain(&config), config.to_string());
+    // A boxed error prints the same single line.
+    let boxed: Box<dyn std::error::Error> = Box::new(err);
+    assert_eq!(chain(boxed.as_ref()), boxed.to_string());
+}
+
+#[tokio::test]
+async fn submit_and_wait_says_which_step_failed() {
+    let server = common::serve(vec![(503, r#"{"detail":"maintenance"}"#.into())]).await;
+    let client = common::client(&server.url);
+    let request: SubmitJobRequest = submit_body().try_into().unwrap();
+    let err = client.submit_and_wait(request).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "starting the job failed: 503 Service Unavailable from submit_job: maintenance"
+    );
+    assert!(matches!(err, ionworks::wait::WaitError::Start(_)));
 }

@@ -234,12 +234,15 @@ async fn out_of_range_request_is_rejected_before_sending() {
         ),
     ] {
         let err = client.submit_job().body(builder).send().await.unwrap_err();
-        match err {
-            ionworks::Error::InvalidRequest(message) => {
-                assert!(message.contains(expected), "{message}")
-            }
-            other => panic!("expected InvalidRequest, got {other:?}"),
-        }
+        assert_eq!(err.kind(), ionworks::ErrorKind::InvalidRequest, "{err:?}");
+        assert_eq!(err.operation(), Some("submit_job"));
+        let message = err.message().unwrap();
+        assert!(message.contains(expected), "{message}");
+        assert!(
+            err.to_string()
+                .starts_with("invalid request to submit_job: "),
+            "{err}"
+        );
     }
     // A struct built by hand goes through the same check.
     let by_hand = SubmitJobRequest {

@@ -1,6 +1,5 @@
 //! The stand-in of the Ionworks API (`ionworks::testing`): lifecycles,
-//! status rules, FastAPI-exact errors, fault injection, the request log and
-//! the quickstart's code path.
+//! status rules, FastAPI-exact errors, fault injection and the request log.
 #![cfg(feature = "testing")]
 
 use std::time::{Duration, Instant};
@@ -9,10 +8,6 @@ use ionworks::testing::{Fault, Outcome, Schedule, StandIn};
 use ionworks::types::{DomainStatus, JobErrorCode, JobStatus, JobType, SubmitJobRequest};
 use ionworks::{Client, RetryPolicy};
 use serde_json::{Map, Value, json};
-
-#[allow(dead_code)]
-#[path = "../examples/quickstart.rs"]
-mod quickstart;
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -44,7 +39,7 @@ async fn post_jobs(stand_in: &StandIn, body: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn status_of<T>(result: Result<T, ionworks::Error<impl std::fmt::Debug>>) -> u16 {
+fn status_of<T>(result: ionworks::Result<T>) -> u16 {
     match result {
         Ok(_) => 200,
         Err(e) => e.status().map_or(0, |s| s.as_u16()),
@@ -484,19 +479,44 @@ async fn request_log_redacts_secrets() {
 }
 
 #[tokio::test]
-async fn quickstart_runs_to_completion() {
+async fn gzip_request_bodies_are_accepted() {
     let stand_in = StandIn::start().await.unwrap();
-    stand_in.set_default_job_schedule(Schedule::succeeds_after(30 * MS, 60 * MS));
-    let mut out = Vec::new();
-    let job = quickstart::run(&stand_in.client(), 10 * MS, &mut out)
+    let client = stand_in.client();
+    let params: Map<String, Value> = (0..60_000).map(|i| (format!("p{i}"), json!(i))).collect();
+    let job = client
+        .submit_job()
+        .body(dummy().params(params))
+        .send()
         .await
         .unwrap();
-    assert!(job.is_terminal && !job.is_failed);
-    let out = String::from_utf8(out).unwrap();
-    assert!(
-        out.contains(&format!("submitted job {}", job.job_id)),
-        "{out}"
+    assert_eq!(job.status, JobStatus::Pending);
+    let log = stand_in.requests();
+    assert_eq!(log[0].header("content-encoding"), Some("gzip"));
+    // A body that is not gzip although it says so is a 400.
+    let response = reqwest::Client::new()
+        .post(format!("{}/jobs", stand_in.base_url()))
+        .header("x-api-key", stand_in.api_key())
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn users_me_answers_like_the_server() {
+    let stand_in = StandIn::start().await.unwrap();
+    let me: Value = stand_in
+        .client()
+        .request(ionworks::reqwest::Method::GET, "/users/me")
+        .decode()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "standin@example.com");
+    assert_eq!(
+        me["authorized_organization"]["id"],
+        me["organizations"][0]["id"]
     );
-    assert!(out.contains("completed"), "{out}");
-    assert!(out.contains("completed by the Ionworks stand-in"), "{out}");
 }

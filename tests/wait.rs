@@ -6,17 +6,16 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ionworks::RetryPolicy;
 use ionworks::testing::{Fault, Schedule, StandIn};
 use ionworks::types::{DomainStatus, JobErrorCode, JobStatus, JobType, SubmitJobRequest};
-use ionworks::{ApiError, RetryPolicy, UpdateKind, Wait, WaitError, WaitMany, WaitPolicy};
+use ionworks::wait::{UpdateKind, Wait, WaitError, WaitMany, WaitPolicy};
 
 fn fast() -> WaitPolicy {
-    WaitPolicy {
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(100),
-        timeout: Duration::from_secs(20),
-        ..WaitPolicy::default()
-    }
+    WaitPolicy::default()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_millis(100))
+        .with_timeout(Duration::from_secs(20))
 }
 
 fn dummy() -> SubmitJobRequest {
@@ -59,7 +58,8 @@ async fn pending_processing_completed() {
         seen,
         [
             (UpdateKind::StatusChanged, "pending".to_string()),
-            (UpdateKind::StatusChanged, "processing".to_string())
+            (UpdateKind::StatusChanged, "processing".to_string()),
+            (UpdateKind::StatusChanged, "completed".to_string()),
         ]
     );
 }
@@ -142,7 +142,11 @@ async fn unknown_status_on_the_way_is_reported_and_not_terminal() {
     assert_eq!(job.status, JobStatus::Completed);
     assert_eq!(
         kinds,
-        [UpdateKind::StatusChanged, UpdateKind::UnknownStatus]
+        [
+            UpdateKind::StatusChanged,
+            UpdateKind::UnknownStatus,
+            UpdateKind::StatusChanged
+        ]
     );
     assert_eq!(server.seen.lock().unwrap().len(), 4);
 }
@@ -186,7 +190,6 @@ async fn thirty_percent_faulty_polls_still_reach_the_outcome() {
                     .send()
                     .await
                     .map(|r| r.into_inner())
-                    .map_err(ApiError::from)
             }
         }
     });
@@ -385,11 +388,10 @@ async fn two_hundred_jobs_within_a_shared_request_budget() {
     let outcomes = client
         .wait_for_jobs(
             expected.iter().map(|(id, _)| id.clone()),
-            WaitMany {
-                concurrency: 64,
-                requests_per_second: per_second,
-                policy: fast(),
-            },
+            WaitMany::default()
+                .with_concurrency(64)
+                .with_requests_per_second(per_second)
+                .with_policy(fast()),
         )
         .await;
     assert_eq!(outcomes.len(), 200);

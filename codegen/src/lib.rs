@@ -34,6 +34,7 @@ mod diff;
 mod docs;
 mod error;
 mod names;
+mod operations;
 mod rewrite;
 mod surface;
 
@@ -63,6 +64,16 @@ pub struct Options {
     /// the generated `Client` then carries a value of it, available to
     /// `ClientHooks` through `ClientInfo::inner`.
     pub inner_type: Option<String>,
+    /// Rust path of the error type every `send()` returns instead of
+    /// `progenitor_client::Error<E>` (one `E` per operation). The type must
+    /// have an associated function
+    /// `from_operation(error: progenitor_client::Error<E>, inner: &Inner, operation: &'static str) -> Self`
+    /// for every error body type `E` of the spec, where `Inner` is the
+    /// [`inner_type`](Self::inner_type) (or `()`).
+    pub error_type: Option<String>,
+    /// Doc comment of the generated `Client` (progenitor's default names the
+    /// spec's `info.title` and `info.version`).
+    pub client_doc: Option<String>,
 }
 
 impl Options {
@@ -75,6 +86,18 @@ impl Options {
     /// Give the generated `Client` a per-client state of type `path` (e.g. `crate::Inner`).
     pub fn inner_type(mut self, path: impl Into<String>) -> Self {
         self.inner_type = Some(path.into());
+        self
+    }
+
+    /// Make every `send()` return the error type at `path` (e.g. `crate::Error`).
+    pub fn error_type(mut self, path: impl Into<String>) -> Self {
+        self.error_type = Some(path.into());
+        self
+    }
+
+    /// Replace the doc comment of the generated `Client`.
+    pub fn client_doc(mut self, doc: impl Into<String>) -> Self {
+        self.client_doc = Some(doc.into());
         self
     }
 }
@@ -189,6 +212,13 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     if options.httpmock {
         rewrite::fix_mocks(&mut file);
     }
+    let error_type = rust_path(options.error_type.as_deref(), "error_type")?;
+    operations::rewrite_sends(&mut file, error_type.as_ref());
+    operations::rewrite_client(
+        &mut file,
+        options.client_doc.as_deref(),
+        options.inner_type.is_some(),
+    );
     docs::fence_docs(&mut file);
     report.types = types;
     let (request, response) = convert::reachable(&doc);
@@ -260,19 +290,26 @@ fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI, CodegenError> {
     })
 }
 
+/// An option that names a Rust path, parsed.
+fn rust_path(path: Option<&str>, option: &str) -> Result<Option<syn::Path>, CodegenError> {
+    path.map(|text| {
+        syn::parse_str(text).map_err(|e| {
+            CodegenError::new(
+                "",
+                "options",
+                format!("{option} {text:?} is not a Rust path: {e}"),
+            )
+        })
+    })
+    .transpose()
+}
+
 fn settings(options: &Options) -> Result<progenitor::GenerationSettings, CodegenError> {
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged);
-    if let Some(inner) = &options.inner_type {
-        let path: syn::Path = syn::parse_str(inner).map_err(|e| {
-            CodegenError::new(
-                "",
-                "options",
-                format!("inner_type {inner:?} is not a Rust path: {e}"),
-            )
-        })?;
+    if let Some(path) = rust_path(options.inner_type.as_deref(), "inner_type")? {
         settings.with_inner_type(quote::quote!(#path));
     }
     Ok(settings)

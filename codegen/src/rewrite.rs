@@ -618,6 +618,23 @@ fn support() -> TokenStream {
                 }
             }
 
+            /// One path segment of `operation`'s URL, percent-encoded. An
+            /// empty value or a dot segment (`.`, `..`, also spelled with
+            /// `%2e`) would change the request's path once the URL is
+            /// normalised, so it is refused with a message naming both.
+            pub fn path_segment(value: &str, operation: &str, parameter: &str) -> ::std::result::Result<::std::string::String, ::std::string::String> {
+                if value.is_empty() {
+                    return Err(format!("{operation}: path parameter `{parameter}` is empty"));
+                }
+                let dots = value.to_ascii_lowercase().replace("%2e", ".");
+                if dots == "." || dots == ".." {
+                    return Err(format!(
+                        "{operation}: path parameter `{parameter}` is {value:?}, a dot segment that would change the request's path"
+                    ));
+                }
+                Ok(::progenitor_client::encode_path(value))
+            }
+
             pub fn check<T: Check>(value: T, bounds: &Bounds) -> ::std::result::Result<T, super::error::ConversionError> {
                 match value.violation(bounds) {
                     Some(message) => Err(message.into()),

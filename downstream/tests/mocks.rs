@@ -50,8 +50,7 @@ async fn a_mock_matches_the_query_and_body_the_client_sends() -> TestResult {
         .body(request(4))
         .send()
         .await
-        .expect_err("no mock matches priority 4")
-        .into();
+        .expect_err("no mock matches priority 4");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(submit.calls_async().await, 1);
 
@@ -88,8 +87,7 @@ async fn path_parameters_match_literally_as_the_client_encodes_them() -> TestRes
         .job_id("run 1/axb(2")
         .send()
         .await
-        .expect_err("`.` in the mocked id is not a wildcard")
-        .into();
+        .expect_err("`.` in the mocked id is not a wildcard");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(exact.calls_async().await, 1);
     Ok(())
@@ -120,8 +118,7 @@ async fn a_documented_error_response_decodes_into_typed_validation_errors() -> T
         .id("opt-?")
         .send()
         .await
-        .expect_err("the mock answers 422")
-        .into();
+        .expect_err("the mock answers 422");
     assert_eq!(err.kind(), ErrorKind::Status);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
     assert_eq!(
@@ -155,8 +152,7 @@ async fn into_inner_answers_what_the_spec_does_not_describe() -> TestResult {
         .id("opt-404")
         .send()
         .await
-        .expect_err("the mock answers 404")
-        .into();
+        .expect_err("the mock answers 404");
     assert_eq!(err.kind(), ErrorKind::Status);
     assert!(!err.is_gone() && !err.is_retryable());
     assert_eq!(err.message(), Some("Optimization not found"));
@@ -185,8 +181,7 @@ async fn the_mock_client_does_not_retry_and_a_built_one_does() -> TestResult {
         .job_id("job-1")
         .send()
         .await
-        .expect_err("503")
-        .into();
+        .expect_err("503");
     assert!(err.is_retryable());
     assert_eq!(unavailable.calls_async().await, 1);
 
@@ -203,8 +198,7 @@ async fn the_mock_client_does_not_retry_and_a_built_one_does() -> TestResult {
         .job_id("job-1")
         .send()
         .await
-        .expect_err("503 every time")
-        .into();
+        .expect_err("503 every time");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(unavailable.calls_async().await, 1 + 3);
     Ok(())

@@ -183,6 +183,8 @@ impl LoggedRequest {
 struct Tracked<R> {
     resource: R,
     schedule: Schedule,
+    /// The schedule of the next run after a resubmit, when the test set one.
+    next_run: Option<Schedule>,
     /// Start of the current phase, on both clocks.
     since: Instant,
     since_utc: DateTime<Utc>,
@@ -271,6 +273,7 @@ impl<R> Tracked<R> {
         Self {
             resource,
             schedule,
+            next_run: None,
             since: Instant::now(),
             since_utc: Utc::now(),
         }
@@ -443,6 +446,36 @@ impl StandIn {
         lock(&self.state).next_job_schedules.push_back(schedule);
     }
 
+    /// Adds a `pending` `dummy` job that follows `schedule`, as if it had
+    /// been started in the web app or by a pipeline; returns its id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ionworks::testing::{Schedule, StandIn};
+    ///
+    /// let stand_in = StandIn::start().await?;
+    /// let id = stand_in.add_job(Schedule::manual());
+    /// let job = stand_in.client().get_job().job_id(&id).send().await?;
+    /// assert!(!job.is_terminal);
+    /// # Ok(()) }
+    /// ```
+    pub fn add_job(&self, schedule: Schedule) -> String {
+        let request = crate::types::SubmitJobRequest::builder()
+            .job_type(crate::types::JobType::Dummy)
+            .params(Map::new());
+        let request = crate::types::SubmitJobRequest::try_from(request)
+            .expect("a dummy job request is valid");
+        let mut state = lock(&self.state);
+        server::new_job(
+            &mut state,
+            request,
+            Some(server::PROJECT_ID.into()),
+            schedule,
+        )
+        .job_id
+    }
+
     /// The job as `GET /jobs/{id}` would answer now; `None` if unknown.
     pub fn job(&self, job_id: &str) -> Option<JobResponse> {
         let mut state = lock(&self.state);
@@ -548,14 +581,16 @@ impl StandIn {
         Some(tracked.resource.clone())
     }
 
-    /// Gives an optimization a new schedule from now on, e.g. what it does
-    /// after a resubmit.
+    /// Gives an optimization a new schedule from now on, and for its next
+    /// run after a resubmit (without it, a resubmitted run follows
+    /// [`Schedule::default`] and succeeds).
     pub fn set_optimization_schedule(&self, id: &str, schedule: Schedule) -> bool {
         let mut state = lock(&self.state);
         let Some(tracked) = state.optimizations.get_mut(id) else {
             return false;
         };
         tracked.advance(Instant::now());
+        tracked.next_run = Some(schedule.clone());
         tracked.schedule = schedule;
         tracked.since = Instant::now();
         tracked.since_utc = Utc::now();

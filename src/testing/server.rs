@@ -51,6 +51,7 @@ pub(super) fn router(state: Shared, api_key: String) -> Router {
         .route("/jobs/{job_id}/cancel", post(cancel_job))
         .route("/optimizations/{id}", get(get_optimization))
         .route("/optimizations/{id}/resubmit", post(resubmit_optimization))
+        .route("/users/me", get(users_me))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not Found") })
         .method_not_allowed_fallback(|| async {
             detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
@@ -202,7 +203,44 @@ async fn handle(app: &App, request: Request, next: Next) -> Response {
     if !authorized(request.headers(), &app.api_key) {
         return detail(StatusCode::UNAUTHORIZED, "Invalid or missing credentials");
     }
-    next.run(request).await
+    match gunzip_body(request).await {
+        Ok(request) => next.run(request).await,
+        Err(response) => *response,
+    }
+}
+
+/// A body sent with `Content-Encoding: gzip` is decoded before the
+/// handlers see it, as the server does; other encodings answer 415.
+async fn gunzip_body(request: Request) -> Result<Request, Box<Response>> {
+    use std::io::Read as _;
+    let encoding = request
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("identity") => return Ok(request),
+        Some("gzip") => {}
+        Some(other) => {
+            return Err(Box::new(detail(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!("Unsupported Content-Encoding {other}"),
+            )));
+        }
+    }
+    let (mut parts, body) = request.into_parts();
+    let bad = |message: String| Box::new(detail(StatusCode::BAD_REQUEST, &message));
+    let compressed = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| bad(format!("Cannot read the request body: {e}")))?;
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_end(&mut decoded)
+        .map_err(|e| bad(format!("Invalid gzip body: {e}")))?;
+    parts.headers.remove(header::CONTENT_ENCODING);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, decoded.len().into());
+    Ok(Request::from_parts(parts, Body::from(decoded)))
 }
 
 fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Box<Response>> {
@@ -236,6 +274,22 @@ async fn submit_job(
     };
     let project_id = query.ok().and_then(|Query(mut q)| q.remove("project_id"));
     let mut state = lock(&app.state);
+    let schedule = match state.next_job_schedules.pop_front() {
+        Some(schedule) => schedule,
+        None => state.default_job_schedule.clone(),
+    };
+    let job = new_job(&mut state, request, project_id, schedule);
+    json_response(StatusCode::ACCEPTED, &job)
+}
+
+/// Creates a `pending` job that follows `schedule`, as the server does for
+/// a submission (or the web app for a job started there).
+pub(super) fn new_job(
+    state: &mut super::State,
+    request: crate::types::SubmitJobRequest,
+    project_id: Option<String>,
+    schedule: Schedule,
+) -> JobResponse {
     let job_id = state.next_id("job");
     let now = Utc::now();
     let job = JobResponse {
@@ -263,15 +317,27 @@ async fn submit_job(
         updated_at: now,
         user_id: USER_ID.into(),
     };
-    let schedule = match state.next_job_schedules.pop_front() {
-        Some(schedule) => schedule,
-        None => state.default_job_schedule.clone(),
-    };
     let mut tracked = Tracked::new(job, schedule);
     tracked.advance(Instant::now());
     let body = tracked.resource.clone();
     state.jobs.insert(job_id, tracked);
-    json_response(StatusCode::ACCEPTED, &body)
+    body
+}
+
+/// `GET /users/me`: not in the vendored spec; the shape the Python
+/// client's `whoami` documents (id, email, the organization the
+/// credential is authorized as, and every membership).
+async fn users_me() -> Response {
+    let organization = json!({"id": ORGANIZATION_ID, "name": "Stand-in organization"});
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "id": USER_ID,
+            "email": "standin@example.com",
+            "authorized_organization": organization,
+            "organizations": [organization],
+        }),
+    )
 }
 
 async fn get_job(State(app): State<App>, path: Result<Path<String>, PathRejection>) -> Response {
@@ -363,6 +429,9 @@ async fn resubmit_optimization(
     o.error = None;
     o.error_code = None;
     o.metrics = None;
-    *tracked = Tracked::new(tracked.resource.clone(), Schedule::default());
+    o.run_count += 1;
+    // The new run follows the schedule the test set for it, or the default.
+    let schedule = tracked.next_run.take().unwrap_or_default();
+    *tracked = Tracked::new(tracked.resource.clone(), schedule);
     json_response(StatusCode::ACCEPTED, &tracked.resource)
 }

@@ -38,11 +38,11 @@ impl Seen {
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub body: Vec<u8>,
 }
 
 impl Reply {
-    pub fn new(status: u16, body: impl Into<String>) -> Self {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
         Self {
             status,
             headers: Vec::new(),
@@ -116,11 +116,12 @@ pub fn serve_on(listener: TcpListener, responses: Vec<Reply>) -> Server {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str(&format!(
-                    "content-length: {}\r\nconnection: close\r\n\r\n{}",
+                    "content-length: {}\r\nconnection: close\r\n\r\n",
                     reply.body.len(),
-                    reply.body
                 ));
-                let _ = socket.write_all(head.as_bytes()).await;
+                let mut bytes = head.into_bytes();
+                bytes.extend_from_slice(&reply.body);
+                let _ = socket.write_all(&bytes).await;
             });
         }
     });

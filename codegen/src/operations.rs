@@ -1,0 +1,223 @@
+//! Post-processing of progenitor's request builders and `Client` (as a
+//! `syn` tree), one rule for every operation of any spec:
+//!
+//! * **one error type** (with [`Options::error_type`](crate::Options)):
+//!   progenitor's builders return `Result<ResponseValue<T>,
+//!   progenitor_client::Error<E>>`, a different `E` per operation. `send()`
+//!   is rewritten to return the crate's own error type, built by
+//!   `ErrorType::from_operation(error, client_inner, "operation_id")`, so
+//!   that `?` works the same for every operation.
+//! * **path parameters that cannot leave their segment**:
+//!   `progenitor_client::encode_path` percent-encodes `/ ? # %` but leaves
+//!   `.` and `..` alone, which the URL parser then resolves as dot segments
+//!   (`cancel_job().job_id("..")` would send `POST /cancel`). Each
+//!   `encode_path(..)` in a `send()` becomes
+//!   `types::__support::path_segment(.., operation, parameter)`, which also
+//!   refuses an empty value, with an error naming both.
+//! * **the client's front matter**: its doc comment (progenitor writes
+//!   "Client for {info.title}", which is "FastAPI" for every FastAPI app)
+//!   and, when the client carries an inner state, constructors that only
+//!   the crate may call (the state is made by the crate's builder).
+
+use quote::quote;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ImplItem, Item, LitStr};
+
+/// Rewrite every builder's `send()` in `file` (see the module docs).
+pub(crate) fn rewrite_sends(file: &mut syn::File, error_type: Option<&syn::Path>) {
+    let Some(builder) = root_module(file, "builder") else {
+        return;
+    };
+    let Some((_, items)) = builder.content.as_mut() else {
+        return;
+    };
+    for item in items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        for member in imp.items.iter_mut() {
+            let ImplItem::Fn(f) = member else { continue };
+            if f.sig.ident != "send" || f.sig.asyncness.is_none() {
+                continue;
+            }
+            let Some(operation) = operation_id(&f.block) else {
+                continue;
+            };
+            PathSegments {
+                operation: &operation,
+            }
+            .visit_block_mut(&mut f.block);
+            if let Some(error_type) = error_type {
+                one_error_type(f, error_type, &operation);
+            }
+        }
+    }
+}
+
+fn root_module<'a>(file: &'a mut syn::File, name: &str) -> Option<&'a mut syn::ItemMod> {
+    file.items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == name => Some(m),
+        _ => None,
+    })
+}
+
+/// The `operation_id` of the `OperationInfo` a `send()` builds.
+fn operation_id(block: &syn::Block) -> Option<String> {
+    struct Find(Option<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+            if s.path
+                .segments
+                .last()
+                .is_some_and(|l| l.ident == "OperationInfo")
+            {
+                for field in &s.fields {
+                    if let (
+                        syn::Member::Named(name),
+                        Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(id),
+                            ..
+                        }),
+                    ) = (&field.member, &field.expr)
+                        && name == "operation_id"
+                    {
+                        self.0 = Some(id.value());
+                    }
+                }
+            }
+            syn::visit::visit_expr_struct(self, s);
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_block(&mut find, block);
+    find.0
+}
+
+/// `encode_path(&x.to_string())` → a checked segment, or an
+/// `Error::InvalidRequest` naming the operation and the parameter.
+struct PathSegments<'a> {
+    operation: &'a str,
+}
+
+impl VisitMut for PathSegments<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        visit_mut::visit_expr_mut(self, e);
+        if let Expr::Macro(m) = e
+            && m.mac.path.is_ident("format")
+        {
+            let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+            let Ok(mut args) = m.mac.parse_body_with(parser) else {
+                return;
+            };
+            let mut changed = false;
+            for arg in args.iter_mut() {
+                if let Some(replacement) = self.checked_segment(arg) {
+                    *arg = replacement;
+                    changed = true;
+                }
+            }
+            if changed {
+                m.mac.tokens = quote!(#args);
+            }
+        }
+    }
+}
+
+impl PathSegments<'_> {
+    fn checked_segment(&self, e: &Expr) -> Option<Expr> {
+        let Expr::Call(call) = e else { return None };
+        let Expr::Path(func) = call.func.as_ref() else {
+            return None;
+        };
+        if !func.path.is_ident("encode_path") || call.args.len() != 1 {
+            return None;
+        }
+        let arg = &call.args[0];
+        let parameter = parameter_name(arg)?;
+        let operation = self.operation;
+        Some(syn::parse_quote! {
+            types::__support::path_segment(#arg, #operation, #parameter)
+                .map_err(Error::InvalidRequest)?
+        })
+    }
+}
+
+/// `job_id` in `&job_id.to_string()` (a raw identifier without its `r#`).
+fn parameter_name(arg: &Expr) -> Option<String> {
+    let Expr::Reference(r) = arg else { return None };
+    let Expr::MethodCall(call) = r.expr.as_ref() else {
+        return None;
+    };
+    let Expr::Path(p) = call.receiver.as_ref() else {
+        return None;
+    };
+    let ident = p.path.get_ident()?.to_string();
+    Some(ident.trim_start_matches("r#").to_string())
+}
+
+/// `-> Result<ResponseValue<T>, Error<E>>` becomes
+/// `-> Result<ResponseValue<T>, ErrorType>`; the original body runs as an
+/// inner async block whose error is converted once.
+fn one_error_type(f: &mut syn::ImplItemFn, error_type: &syn::Path, operation: &str) {
+    let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
+        return;
+    };
+    let original: syn::Type = (**ty).clone();
+    let syn::Type::Path(path) = ty.as_mut() else {
+        return;
+    };
+    let Some(last) = path.path.segments.last_mut() else {
+        return;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
+        return;
+    };
+    if last.ident != "Result" || args.args.len() != 2 {
+        return;
+    }
+    args.args[1] = syn::GenericArgument::Type(syn::parse_quote!(#error_type));
+    let body = &f.block;
+    let operation = LitStr::new(operation, proc_macro2::Span::call_site());
+    f.block = syn::parse_quote!({
+        let client = self.client;
+        let result: #original = async move #body.await;
+        result.map_err(|error| {
+            #error_type::from_operation(
+                error,
+                progenitor_client::ClientInfo::inner(client),
+                #operation,
+            )
+        })
+    });
+}
+
+/// The generated `Client`'s doc comment becomes `doc`; with an inner state,
+/// its constructors become crate-private (the crate's builder makes it).
+pub(crate) fn rewrite_client(file: &mut syn::File, doc: Option<&str>, crate_private_new: bool) {
+    for item in file.items.iter_mut() {
+        match item {
+            Item::Struct(s) if s.ident == "Client" => {
+                if let Some(doc) = doc {
+                    s.attrs.retain(|a| !a.path().is_ident("doc"));
+                    s.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
+                }
+            }
+            Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => {
+                if !crate_private_new {
+                    continue;
+                }
+                for member in imp.items.iter_mut() {
+                    if let ImplItem::Fn(f) = member
+                        && matches!(f.sig.ident.to_string().as_str(), "new" | "new_with_client")
+                    {
+                        f.vis = syn::parse_quote!(pub(crate));
+                        f.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
