@@ -38,6 +38,11 @@ pub(crate) struct FieldConstraint {
 pub(crate) struct Converted {
     pub doc: Value,
     pub constraints: Vec<FieldConstraint>,
+    /// `(component, property, description)` of properties that are a `$ref`
+    /// with a `description` beside it: OpenAPI 3.0 ignores siblings of
+    /// `$ref` (and typify with it), so the rewrite puts the description on
+    /// the field.
+    pub ref_docs: Vec<(String, String, String)>,
 }
 
 const HTTP_METHODS: [&str; 8] = [
@@ -179,6 +184,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     root.entry("paths").or_insert_with(|| json!({}));
     check_refs(&doc, &doc, &ROOT)?;
     check_alias_cycles(&doc)?;
+    let ref_docs = ref_descriptions(&doc);
     let root = doc.as_object_mut().expect("checked above");
 
     let mut cx = Cx { report };
@@ -224,6 +230,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     let mut converted = Converted {
         doc,
         constraints: Vec::new(),
+        ref_docs,
     };
     // The reference graph of the components, rebuilt only after a step
     // that changed it.
@@ -236,6 +243,30 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     }
     lenient_and_constraints(&mut converted, &graph, cx.report);
     Ok(converted)
+}
+
+/// The descriptions written beside a `$ref` on a component's property.
+fn ref_descriptions(doc: &Value) -> Vec<(String, String, String)> {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (component, schema) in schemas {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        for (property, p) in properties {
+            if let (Some(_), Some(Value::String(description))) =
+                (p.get("$ref"), p.get("description"))
+            {
+                out.push((component.clone(), property.clone(), description.clone()));
+            }
+        }
+    }
+    out
 }
 
 fn check_version(root: &Map<String, Value>) -> Result<()> {

@@ -9,6 +9,10 @@
 //! `#[doc]` attributes is rewritten so that such blocks are ```` ```text ````
 //! fences: they render the same and are never compiled. Fences with another
 //! language (`json`, `python`, progenitor's own `ignore` examples) are kept.
+//!
+//! FastAPI docstrings are also written for Sphinx: ``:attr:`is_terminal` ``
+//! and ``:class:`~pkg.JobStatus` `` would show as-is. Such roles become
+//! Markdown code spans (`` `is_terminal` ``, `` `JobStatus` ``).
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta};
@@ -97,7 +101,10 @@ fn fence_attrs(attrs: &mut Vec<Attribute>) {
             i += 1;
             continue;
         }
-        if let Some(fenced) = fence_code(&lines.join("\n")) {
+        let joined = lines.join("\n");
+        let roles = sphinx_roles(&joined);
+        let text = roles.as_deref().unwrap_or(&joined);
+        if let Some(fenced) = fence_code(text).or(roles) {
             let mut attr = attrs[i].clone();
             let span = proc_macro2::Span::call_site();
             if let Meta::NameValue(nv) = &mut attr.meta {
@@ -212,4 +219,90 @@ pub(crate) fn fence_code(text: &str) -> Option<String> {
         out.extend(std::iter::repeat_n(String::new(), blanks));
     }
     changed.then(|| out.join("\n"))
+}
+
+/// `text` with every Sphinx role (`:attr:`x``, `:py:class:`~a.B``,
+/// `:meth:`title <target>``) turned into a code span of what Sphinx would
+/// show, outside code fences; `None` if it has none.
+pub(crate) fn sphinx_roles(text: &str) -> Option<String> {
+    if !text.contains(":`") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut fenced: Option<(char, usize)> = None;
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if let Some((c, n, info)) = fence(line) {
+            match fenced {
+                Some((fc, fn_)) if fc == c && n >= fn_ && info.is_empty() => fenced = None,
+                Some(_) => {}
+                None => fenced = Some((c, n)),
+            }
+            out.push_str(line);
+            continue;
+        }
+        if fenced.is_some() {
+            out.push_str(line);
+            continue;
+        }
+        changed |= replace_roles(line, &mut out);
+    }
+    changed.then_some(out)
+}
+
+/// Appends `line` to `out` with its roles replaced; whether there were any.
+fn replace_roles(line: &str, out: &mut String) -> bool {
+    let mut rest = line;
+    let mut changed = false;
+    while let Some(at) = rest.find(":`") {
+        // The role name: `:name:` or `:domain:name:` ending at `at`.
+        let before = &rest[..at];
+        let start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-'))
+            .last()
+            .map(|(i, _)| i);
+        let role = start.map(|s| &before[s..]);
+        let valid = role.is_some_and(|r| {
+            r.starts_with(':')
+                && r.len() > 1
+                && r[1..].split(':').all(|part| {
+                    !part.is_empty()
+                        && part
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
+                })
+        });
+        let close = rest[at + 2..].find('`');
+        match (valid, start, close) {
+            (true, Some(start), Some(close)) => {
+                let target = &rest[at + 2..at + 2 + close];
+                // `title <target>` shows the title; `~a.b.C` shows `C`.
+                let shown = match target.find(" <") {
+                    Some(lt) if target.ends_with('>') => &target[..lt],
+                    _ => target,
+                };
+                let shown = match shown.strip_prefix('~') {
+                    Some(path) => path.rsplit('.').next().unwrap_or(path),
+                    None => shown,
+                };
+                out.push_str(&rest[..start]);
+                out.push('`');
+                out.push_str(shown);
+                out.push('`');
+                rest = &rest[at + 2 + close + 1..];
+                changed = true;
+            }
+            _ => {
+                out.push_str(&rest[..at + 2]);
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    changed
 }

@@ -197,10 +197,10 @@ fn convert_value(doc: Value, report: &mut Report) -> Result<convert::Converted, 
 fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenError> {
     let mut report = Report::default();
     let converted = convert_value(doc, &mut report)?;
-    let doc = converted.doc;
+    let doc = &converted.doc;
 
-    let spec = parse_openapi(&doc)?;
-    let tokens = run_progenitor(&spec, &doc, options)?;
+    let spec = parse_openapi(doc)?;
+    let tokens = run_progenitor(&spec, doc, options)?;
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         CodegenError::new(
             "",
@@ -208,7 +208,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
             format!("progenitor produced unparsable code: {e}"),
         )
     })?;
-    let (mut file, types) = rewrite::rewrite(file, &converted.constraints, &mut report);
+    let (mut file, types) = rewrite::rewrite(file, &converted, &mut report);
     if options.httpmock {
         rewrite::fix_mocks(&mut file);
     }
@@ -221,7 +221,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     );
     docs::fence_docs(&mut file);
     report.types = types;
-    let (request, response) = convert::reachable(&doc);
+    let (request, response) = convert::reachable(doc);
     let roles = request
         .union(&response)
         .map(|name| {
@@ -233,7 +233,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
             (rewrite::type_name(name), role)
         })
         .collect();
-    let surface = surface::extract(&file, &doc, &roles);
+    let surface = surface::extract(&file, doc, &roles);
     for (path, item) in &spec.paths.paths {
         if let Some(item) = item.as_item() {
             for (method, op) in item.iter() {
@@ -251,7 +251,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     report.skipped.sort();
     Ok(Generated {
         code: prettyplease::unparse(&file),
-        converted: doc,
+        converted: converted.doc,
         report,
         surface,
     })

@@ -27,9 +27,10 @@ use crate::error::Report;
 
 pub(crate) fn rewrite(
     mut file: syn::File,
-    constraints: &[FieldConstraint],
+    converted: &crate::convert::Converted,
     report: &mut Report,
 ) -> (syn::File, usize) {
+    let constraints = &converted.constraints;
     let Some(types) = file.items.iter_mut().find_map(|item| match item {
         Item::Mod(m) if m.ident == "types" => Some(m),
         _ => None,
@@ -41,6 +42,7 @@ pub(crate) fn rewrite(
     };
     open_enums(items);
     lenient_datetimes(items);
+    ref_docs(items, &converted.ref_docs);
     request_bounds(items, constraints, report);
     items.push(syn::parse2(support()).expect("support module is valid Rust"));
     let count = items
@@ -334,6 +336,42 @@ fn open_enum(mut e: ItemEnum) -> Vec<Item> {
     };
     let file: syn::File = syn::parse2(rest).expect("open enum impls are valid Rust");
     std::iter::once(Item::Enum(e)).chain(file.items).collect()
+}
+
+/// Puts the description written beside a `$ref` on its field, unless the
+/// field has a doc comment already.
+fn ref_docs(items: &mut [Item], docs: &[(String, String, String)]) {
+    if docs.is_empty() {
+        return;
+    }
+    for item in items.iter_mut() {
+        let Item::Struct(s) = item else { continue };
+        let Fields::Named(fields) = &mut s.fields else {
+            continue;
+        };
+        let name = s.ident.to_string();
+        for (component, property, description) in docs {
+            if type_name(component) != name {
+                continue;
+            }
+            let field = fields.named.iter_mut().find(|f| {
+                let ident = f
+                    .ident
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                serde_rename(&f.attrs).unwrap_or_else(|| ident.trim_start_matches("r#").to_string())
+                    == *property
+            });
+            if let Some(field) = field
+                && !field.attrs.iter().any(|a| a.path().is_ident("doc"))
+            {
+                field
+                    .attrs
+                    .insert(0, syn::parse_quote!(#[doc = #description]));
+            }
+        }
+    }
 }
 
 const DATETIME: &str = "::chrono::DateTime<::chrono::offset::Utc>";

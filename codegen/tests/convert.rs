@@ -1756,3 +1756,35 @@ fn code_blocks_in_descriptions_are_fenced_as_text() {
     has(&code, "Args:\n    x: continues the paragraph");
     assert!(!code.contains("\n    - first"), "{code}");
 }
+
+#[test]
+fn sphinx_roles_become_code_spans() {
+    let description = "Derived from :attr:`is_terminal` and :py:class:`~pkg.status.JobStatus`;\n\
+                       see :meth:`the docs <Job.refresh>` and ``is_failed``.\n\n\
+                       ```python\nx = \":attr:`kept`\"\n```\nA time 10:30 and a :not a role:`x`.";
+    let input = schemas(json!({
+        "T": {"type": "object", "description": description, "properties": {"x": {"type": "string"}}},
+    }));
+    let code = generate(&input).code;
+    has(
+        &code,
+        "Derived from `is_terminal` and `JobStatus`;\nsee `the docs` and ``is_failed``.",
+    );
+    has(&code, "x = \":attr:`kept`\"");
+    has(&code, "A time 10:30 and a :not a role:`x`.");
+}
+
+#[test]
+fn a_description_beside_a_ref_documents_the_field() {
+    let input = schemas(json!({
+        "Kind": {"type": "string", "enum": ["a", "b"]},
+        "T": {"type": "object", "required": ["kind"], "properties": {
+            "kind": {"$ref": "#/components/schemas/Kind", "description": "Type of job to run"},
+            "other": {"$ref": "#/components/schemas/Kind"},
+        }},
+    }));
+    let code = generate(&input).code;
+    has(&code, "///Type of job to run\n        pub kind: Kind,");
+    // The referenced type itself is unchanged, and no new type appears.
+    assert!(!code.contains("pub struct TKind"), "{code}");
+}
