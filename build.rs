@@ -3,6 +3,10 @@
 //! The whole pipeline lives in `ionworks-codegen`; this script only reads the
 //! spec, calls it and writes `OUT_DIR/api.rs` (plus the converted 3.0
 //! document, `OUT_DIR/openapi-3.0.json`, for debugging).
+//!
+//! `IONWORKS_SPEC=/path/to/openapi.json` builds against another document
+//! instead, to try a candidate spec before vendoring it (the change-report
+//! tests compile a caller's crate this way).
 
 use std::path::PathBuf;
 
@@ -14,12 +18,16 @@ Made by [`Client::from_env`] or [`Client::builder`]; cheap to clone (clones \
 share one connection pool).";
 
 fn main() {
-    println!("cargo:rerun-if-changed=openapi.json");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=IONWORKS_SPEC");
+    let spec_path = std::env::var_os("IONWORKS_SPEC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("openapi.json"));
+    println!("cargo:rerun-if-changed={}", spec_path.display());
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let spec = match std::fs::read("openapi.json") {
+    let spec = match std::fs::read(&spec_path) {
         Ok(spec) => spec,
-        Err(e) => fail(&format!("cannot read openapi.json: {e}")),
+        Err(e) => fail(&format!("cannot read {}: {e}", spec_path.display())),
     };
     // The generated `Client` carries a `crate::ClientState` (auth headers,
     // retry policy, …) that the crate's `ClientHooks` impl reads.
@@ -32,7 +40,7 @@ fn main() {
         .httpmock(mocks);
     let generated = match ionworks_codegen::generate(&spec, &options) {
         Ok(generated) => generated,
-        Err(e) => fail(&format!("openapi.json: {e}")),
+        Err(e) => fail(&format!("{}: {e}", spec_path.display())),
     };
     let converted = serde_json::to_string_pretty(&generated.converted).unwrap_or_default();
     write(&out_dir.join("openapi-3.0.json"), converted.as_bytes());

@@ -2,8 +2,9 @@
 //! reqwest, on one connection pool, against a minimal keep-alive HTTP/1.1
 //! server on 127.0.0.1 that answers every request with a fixed JobResponse.
 //!
-//! `cargo bench -p ionworks --bench get_job` prints divan's table, then a
-//! summary line with requests/s of both and their ratio (target ≥ 0.9).
+//! `cargo bench -p ionworks --bench get_job` prints divan's table, then two
+//! summary lines with requests/s of both and their ratio (target ≥ 0.9):
+//! one request at a time, and 16 at once on the same pool.
 
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -138,27 +139,30 @@ fn reqwest_get_job(bencher: Bencher) {
     bencher.bench_local(|| s.rt.block_on(raw_get(s)));
 }
 
-/// Interleaved rounds of both calls for the summary line.
-fn summary() {
+/// Interleaved rounds of both calls for the summary lines, `concurrency`
+/// requests in flight at a time.
+fn summary(concurrency: u32) {
+    use futures_util::future::join_all;
     let s = &*SETUP;
     let (mut sdk, mut raw) = (Duration::ZERO, Duration::ZERO);
-    let (rounds, per_round) = (20u32, 250u32);
+    let (rounds, per_round) = (20u32, 256u32);
+    let batches = per_round / concurrency;
     for _ in 0..rounds {
         let t = Instant::now();
-        for _ in 0..per_round {
-            s.rt.block_on(sdk_get(s));
+        for _ in 0..batches {
+            s.rt.block_on(join_all((0..concurrency).map(|_| sdk_get(s))));
         }
         sdk += t.elapsed();
         let t = Instant::now();
-        for _ in 0..per_round {
-            s.rt.block_on(raw_get(s));
+        for _ in 0..batches {
+            s.rt.block_on(join_all((0..concurrency).map(|_| raw_get(s))));
         }
         raw += t.elapsed();
     }
-    let n = f64::from(rounds * per_round);
+    let n = f64::from(rounds * batches * concurrency);
     let (sdk_rps, raw_rps) = (n / sdk.as_secs_f64(), n / raw.as_secs_f64());
     println!(
-        "summary: sdk {sdk_rps:.0} req/s, hand-written reqwest {raw_rps:.0} req/s, ratio {:.3}",
+        "summary ({concurrency} at a time): sdk {sdk_rps:.0} req/s, hand-written reqwest {raw_rps:.0} req/s, ratio {:.3}",
         sdk_rps / raw_rps
     );
 }
@@ -167,6 +171,7 @@ fn main() {
     divan::main();
     // `cargo test --benches` runs the bench binary in test mode: keep it short.
     if !std::env::args().any(|a| a == "--test") {
-        summary();
+        summary(1);
+        summary(16);
     }
 }

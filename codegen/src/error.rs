@@ -3,14 +3,24 @@
 use std::fmt;
 
 /// Escape one reference token for a JSON pointer (RFC 6901).
-pub(crate) fn escape(token: &str) -> String {
+///
+/// ```
+/// assert_eq!(ionworks_codegen::pointer_escape("/jobs/{id}"), "~1jobs~1{id}");
+/// ```
+pub fn pointer_escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
 /// Append `token` to `pointer`.
-pub(crate) fn join(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape(token))
+///
+/// ```
+/// assert_eq!(ionworks_codegen::pointer_join("/paths", "/jobs"), "/paths/~1jobs");
+/// ```
+pub fn pointer_join(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", pointer_escape(token))
 }
+
+pub(crate) use pointer_join as join;
 
 /// A JSON pointer that is only spelled out when an error or a note needs it:
 /// a chain of borrowed tokens on the stack. The converter visits every node
@@ -88,7 +98,8 @@ pub struct CodegenError {
 }
 
 impl CodegenError {
-    pub(crate) fn new(
+    /// An error at `pointer` about `construct`.
+    pub fn new(
         pointer: impl Into<String>,
         construct: impl Into<String>,
         message: impl Into<String>,
@@ -132,6 +143,9 @@ pub struct Report {
     pub skipped: Vec<Note>,
     /// Lossy rewrites worth a reviewer's attention (dropped responses, cookie parameters…).
     pub notes: Vec<Note>,
+    /// What a maintainer must see before vendoring the spec (duplicate
+    /// operationIds and the names chosen for them); also in `notes`.
+    pub warnings: Vec<Note>,
     /// Number of public types in the generated `types` module.
     pub types: usize,
 }

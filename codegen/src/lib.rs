@@ -28,15 +28,12 @@
 //! assert_eq!(out.report.operations[0].0, "get_job");
 //! ```
 
-mod canonical;
 mod convert;
-mod diff;
 mod docs;
 mod error;
 mod names;
 mod operations;
 mod rewrite;
-mod surface;
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -44,11 +41,9 @@ use std::sync::Once;
 
 use serde_json::Value;
 
-pub use canonical::canonical_json;
-pub use diff::{Change, ChangeReport, Impact};
-pub use error::{CodegenError, Note, Report};
+pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join};
 pub use names::short_operation_id;
-pub use surface::{FieldSig, OperationSig, ParamSig, Role, Surface, TypeKind, TypeSig};
+pub use rewrite::type_name;
 
 /// Options for [`generate`].
 #[derive(Debug, Clone, Default)]
@@ -111,8 +106,6 @@ pub struct Generated {
     pub converted: Value,
     /// What was generated and what had to be left out.
     pub report: Report,
-    /// The API surface (operations, types, fields, variants) for review.
-    pub surface: Surface,
 }
 
 /// Generate the client for the OpenAPI 3.0/3.1 JSON document in `spec`.
@@ -124,32 +117,17 @@ pub fn generate(spec: &[u8], options: &Options) -> Result<Generated, CodegenErro
     on_large_stack(|| contained("", || generate_value(doc, options))?)
 }
 
-/// Classify every difference between two versions of a spec for a Rust
-/// caller. `old` may be anything (an unreadable old spec counts as empty);
-/// `new` must generate.
-///
-/// ```
-/// let old = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}}"#;
-/// let new = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/ping": {"get": {
-///   "operationId": "ping_ping_get", "responses": {"204": {"description": "ok"}}}}}}"#;
-/// let report = ionworks_codegen::compare_specs(old, new).unwrap();
-/// assert_eq!(report.verdict(), Some(ionworks_codegen::Impact::Additive));
-/// assert_eq!(report.changes[0].subject, "operation ping");
-/// ```
-pub fn compare_specs(old: &[u8], new: &[u8]) -> Result<ChangeReport, CodegenError> {
-    let new_doc = parse_json(new)?;
-    let generated = generate(new, &Options::default())?;
-    let (old_surface, old_doc) = match (parse_json(old), generate(old, &Options::default())) {
-        (Ok(doc), Ok(g)) => (g.surface, doc),
-        (Ok(doc), Err(_)) => (Surface::default(), doc),
-        _ => (Surface::default(), Value::Null),
-    };
-    Ok(diff::compare(
-        &old_surface,
-        &generated.surface,
-        &old_doc,
-        &new_doc,
-    ))
+/// The components reachable from requests and from responses of the
+/// converted document `doc` ([`Generated::converted`]), by component name
+/// (see [`type_name`] for the Rust name): what a change to a type can break
+/// depends on whether callers build it, read it, or both.
+pub fn reachable(
+    doc: &Value,
+) -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+) {
+    convert::reachable(doc)
 }
 
 /// The converted OpenAPI 3.0.3 document for `spec`: steps 1–3 of the
@@ -173,7 +151,10 @@ pub fn convert(spec: &[u8]) -> Result<(Value, Report), CodegenError> {
     })?
 }
 
-fn parse_json(spec: &[u8]) -> Result<Value, CodegenError> {
+/// The JSON document in `spec` (a UTF-8 byte-order mark is skipped, as
+/// some editors and servers write one).
+pub fn parse_json(spec: &[u8]) -> Result<Value, CodegenError> {
+    let spec = spec.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(spec);
     serde_json::from_slice(spec).map_err(|e| {
         CodegenError::new(
             "",
@@ -221,19 +202,6 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     );
     docs::fence_docs(&mut file);
     report.types = types;
-    let (request, response) = convert::reachable(doc);
-    let roles = request
-        .union(&response)
-        .map(|name| {
-            let role = match (request.contains(name), response.contains(name)) {
-                (true, true) => Role::Both,
-                (true, false) => Role::Request,
-                _ => Role::Response,
-            };
-            (rewrite::type_name(name), role)
-        })
-        .collect();
-    let surface = surface::extract(&file, doc, &roles);
     for (path, item) in &spec.paths.paths {
         if let Some(item) = item.as_item() {
             for (method, op) in item.iter() {
@@ -253,7 +221,6 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
         code: prettyplease::unparse(&file),
         converted: converted.doc,
         report,
-        surface,
     })
 }
 

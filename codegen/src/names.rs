@@ -87,7 +87,8 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
         *short_count.entry(&op.short_snake).or_default() += 1;
         long_names.insert(&op.long_snake);
     }
-    let mut used: BTreeSet<String> = BTreeSet::new();
+    // Method name → the operation that has it.
+    let mut used: BTreeMap<String, &str> = BTreeMap::new();
     let mut renames = Vec::with_capacity(ops.len());
     for op in &ops {
         let (short, long) = (&op.short, &op.long);
@@ -103,18 +104,37 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
         } else {
             (long.clone(), &op.long_snake)
         };
-        if !used.insert(snake.clone()) {
+        if used.contains_key(snake.as_str()) {
             let mut n = 2;
-            while !used.insert(format!("{name}_{n}").to_snake_case()) {
+            while used.contains_key(&format!("{name}_{n}").to_snake_case()) {
                 n += 1;
             }
-            report.note(
-                &op.pointer,
-                format!("duplicate operationId `{long}` renamed `{name}_{n}`"),
-            );
             name = format!("{name}_{n}");
         }
+        used.insert(name.to_snake_case(), &op.pointer);
         renames.push((&op.pointer, name));
+    }
+    // OpenAPI requires unique operationIds; a spec that repeats one still
+    // generates (each operation gets its own name), but the maintainer hears
+    // of it with both locations and the names chosen.
+    let mut first_with: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        match first_with.get(op.long.as_str()) {
+            None => {
+                first_with.insert(&op.long, i);
+            }
+            Some(&first) => {
+                let message = format!(
+                    "duplicate operationId `{}` (also at {}, named `{}`) named `{}`",
+                    op.long, ops[first].pointer, renames[first].1, renames[i].1
+                );
+                report.note(&op.pointer, message.clone());
+                report.warnings.push(crate::error::Note {
+                    pointer: op.pointer.clone(),
+                    message,
+                });
+            }
+        }
     }
     for (ptr, name) in renames {
         if let Some(op) = doc.pointer_mut(ptr) {

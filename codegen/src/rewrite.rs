@@ -43,6 +43,7 @@ pub(crate) fn rewrite(
     open_enums(items);
     lenient_datetimes(items);
     ref_docs(items, &converted.ref_docs);
+    non_exhaustive(items);
     request_bounds(items, constraints, report);
     items.push(syn::parse2(support()).expect("support module is valid Rust"));
     let count = items
@@ -338,6 +339,30 @@ fn open_enum(mut e: ItemEnum) -> Vec<Item> {
     std::iter::once(Item::Enum(e)).chain(file.items).collect()
 }
 
+/// Every public struct and enum of `types` (and of its `builder` module)
+/// becomes `#[non_exhaustive]`, so that a field or a variant the server adds
+/// is an additive change for callers: outside the crate, structs are built
+/// with their builders (`JobResponse::builder()`) and matches need a
+/// wildcard arm. (typify emits them exhaustive.)
+fn non_exhaustive(items: &mut [Item]) {
+    for item in items.iter_mut() {
+        let attrs = match item {
+            Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)) => &mut s.attrs,
+            Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_)) => &mut e.attrs,
+            Item::Mod(m) if m.ident == "builder" => {
+                if let Some((_, inner)) = m.content.as_mut() {
+                    non_exhaustive(inner);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+            attrs.push(syn::parse_quote!(#[non_exhaustive]));
+        }
+    }
+}
+
 /// Puts the description written beside a `$ref` on its field, unless the
 /// field has a doc comment already.
 fn ref_docs(items: &mut [Item], docs: &[(String, String, String)]) {
@@ -409,8 +434,13 @@ fn lenient_datetimes(items: &mut [Item]) {
     }
 }
 
-/// typify's name for a component (`typify-impl/src/util.rs::sanitize`, Pascal case).
-pub(crate) fn type_name(component: &str) -> String {
+/// The Rust name typify gives component `component`
+/// (`typify-impl/src/util.rs::sanitize`, then Pascal case).
+///
+/// ```
+/// assert_eq!(ionworks_codegen::type_name("Body_upload_file"), "BodyUploadFile");
+/// ```
+pub fn type_name(component: &str) -> String {
     let cleaned: String = component
         .replace('\'', "")
         .chars()

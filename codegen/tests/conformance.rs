@@ -189,8 +189,10 @@ fn note_kinds_group_variable_parts() {
         "tuple (`prefixItems`) generated as a list of its item types"
     );
     assert_eq!(
-        note_kind("duplicate operationId `a_b` renamed `a_b_2`"),
-        "duplicate operationId `…` renamed `…`"
+        note_kind(
+            "duplicate operationId `a_b` (also at /paths/~1a/get, named `a_b`) named `a_b_2`"
+        ),
+        "duplicate operationId `…` (also at *, named `…`) named `…`"
     );
     assert_eq!(
         note_kind(

@@ -612,7 +612,10 @@ fn discriminator_with_mapping_passes_through() {
         at(&out.converted, "/components/schemas/Circle/properties/kind"),
         &json!({"enum": ["circle"], "type": "string"})
     );
-    has(&out.code, "#[serde(untagged)] pub enum Shape {");
+    has(
+        &out.code,
+        "#[serde(untagged)] #[non_exhaustive] pub enum Shape {",
+    );
     let shape = item(&out.code, "pub enum Shape");
     has(shape, "Circle(Circle)");
     has(shape, "Square(Square)");
@@ -809,9 +812,18 @@ fn additional_properties_true_false_and_schema() {
         "pub struct Counts(pub ::std::collections::HashMap<::std::string::String, i64>);",
     );
     let deny = "#[serde(deny_unknown_fields)]";
-    has(&out.code, &format!("{deny} pub struct ClosedRequest"));
-    lacks(&out.code, &format!("{deny} pub struct ClosedResponse"));
-    lacks(&out.code, &format!("{deny} pub struct Open"));
+    has(
+        &out.code,
+        &format!("{deny} #[non_exhaustive] pub struct ClosedRequest"),
+    );
+    lacks(
+        &out.code,
+        &format!("{deny} #[non_exhaustive] pub struct ClosedResponse"),
+    );
+    lacks(
+        &out.code,
+        &format!("{deny} #[non_exhaustive] pub struct Open"),
+    );
 }
 
 #[test]
@@ -1390,7 +1402,10 @@ fn mixed_type_untyped_enum_is_split_into_one_of() {
         ]})
     );
     has(item(&out.code, "pub struct T"), "pub x: TX,");
-    has(&out.code, "#[serde(untagged)] pub enum TX {");
+    has(
+        &out.code,
+        "#[serde(untagged)] #[non_exhaustive] pub enum TX {",
+    );
     let tx = item(&out.code, "pub enum TX");
     has(tx, "Boolean(bool),");
     has(tx, "Integer(TxInteger),");
@@ -1656,8 +1671,9 @@ fn duplicate_operation_ids_get_suffixes() {
     );
     assert!(out.report.notes.contains(&note(
         "/paths/~1b/get",
-        "duplicate operationId `fetch` renamed `fetch_2`"
+        "duplicate operationId `fetch` (also at /paths/~1a/get, named `fetch`) named `fetch_2`"
     )));
+    assert_eq!(out.report.warnings.len(), 1, "{:?}", out.report.warnings);
     has(&out.code, "pub fn fetch(&self)");
     has(&out.code, "pub fn fetch_2(&self)");
 }

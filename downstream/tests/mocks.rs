@@ -96,18 +96,20 @@ async fn path_parameters_match_literally_as_the_client_encodes_them() -> TestRes
 #[tokio::test]
 async fn a_documented_error_response_decodes_into_typed_validation_errors() -> TestResult {
     let server = MockServer::start_async().await;
-    let detail = HttpValidationError {
-        detail: vec![ValidationError {
-            ctx: serde_json::Map::new(),
-            input: Some(json!("opt-?")),
-            loc: vec![
-                ValidationErrorLocItem::String("path".into()),
-                ValidationErrorLocItem::String("id".into()),
-            ],
-            msg: "String should match pattern".into(),
-            type_: "string_pattern_mismatch".into(),
-        }],
-    };
+    // Generated types are built with their builders (they are
+    // `#[non_exhaustive]`, so that the server can add fields).
+    let error: ValidationError = ValidationError::builder()
+        .input(Some(json!("opt-?")))
+        .loc(vec![
+            ValidationErrorLocItem::String("path".into()),
+            ValidationErrorLocItem::String("id".into()),
+        ])
+        .msg("String should match pattern")
+        .type_("string_pattern_mismatch")
+        .try_into()?;
+    let detail: HttpValidationError = HttpValidationError::builder()
+        .detail(vec![error])
+        .try_into()?;
     server.resubmit_optimization(|when, then| {
         when.id("opt-?");
         then.unprocessable_entity(&detail);
@@ -125,6 +127,9 @@ async fn a_documented_error_response_decodes_into_typed_validation_errors() -> T
         serde_json::to_value(err.validation_errors())?,
         serde_json::to_value(&detail.detail)?
     );
+    // The documented body is there, typed.
+    let body = err.error_body::<HttpValidationError>().expect("typed body");
+    assert_eq!(body.detail[0].msg, "String should match pattern");
     Ok(())
 }
 

@@ -100,8 +100,9 @@ fn codegen(args: &[String]) -> Result<(), String> {
         std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     if flags.has("--surface") {
-        eprint!("{}", generated.surface.operations_text());
-        eprint!("{}", generated.surface.types_text());
+        let surface = xtask::surface::of(&bytes, &generated)?;
+        eprint!("{}", surface.operations_text());
+        eprint!("{}", surface.types_text());
     }
     if flags.has("--report") {
         let r = &generated.report;
@@ -116,7 +117,7 @@ fn codegen(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-mod update_spec;
+use xtask::update_spec;
 
 fn update_spec(args: &[String]) -> Result<(), String> {
     let flags = Flags::parse(

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ionworks_codegen::{Options, Surface};
+use ionworks_codegen::Options;
+
+use crate::Surface;
 
 /// Where the live spec is served.
 pub const DEFAULT_URL: &str = "https://api.ionworks.com/openapi.json";
@@ -31,9 +33,9 @@ const SNAPSHOTS: [(&str, Render); 2] = [
     ),
 ];
 
-/// insta's snapshot file format (see `codegen/tests/api_surface.rs`).
+/// insta's snapshot file format (see `xtask/tests/api_surface.rs`).
 fn snapshot_file(contents: &str) -> String {
-    format!("---\nsource: codegen/tests/api_surface.rs\n---\n{contents}")
+    format!("---\nsource: xtask/tests/api_surface.rs\n---\n{contents}")
 }
 
 fn fetch(url: &str) -> Result<Vec<u8>, String> {
@@ -112,15 +114,19 @@ pub fn update(root: &Path, source: &Source, report: Option<PathBuf>) -> Result<(
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         ),
     };
-    let canonical = ionworks_codegen::canonical_json(&raw).map_err(|e| format!("{label}: {e}"))?;
+    let unchanged = "openapi.json and the snapshots were left unchanged";
+    let canonical =
+        crate::canonical_json(&raw).map_err(|e| format!("{label}: {e}\n{unchanged}"))?;
     // A spec the codegen cannot handle never replaces the vendored one.
     let generated = ionworks_codegen::generate(canonical.as_bytes(), &Options::default())
-        .map_err(|e| format!("{label}: {e}\nopenapi.json and the snapshots were left unchanged"))?;
+        .map_err(|e| format!("{label}: {e}\n{unchanged}"))?;
+    let surface = crate::surface::of(canonical.as_bytes(), &generated)
+        .map_err(|e| format!("{label}: {e}\n{unchanged}"))?;
 
     let target = root.join("openapi.json");
     let old = std::fs::read(&target).unwrap_or_default();
-    let changes = ionworks_codegen::compare_specs(&old, canonical.as_bytes())
-        .map_err(|e| format!("{label}: {e}"))?;
+    let changes = crate::compare_specs(&old, canonical.as_bytes())
+        .map_err(|e| format!("{label}: {e}\n{unchanged}"))?;
     let version = std::fs::read_to_string(root.join("Cargo.toml"))
         .ok()
         .and_then(|t| {
@@ -139,7 +145,7 @@ pub fn update(root: &Path, source: &Source, report: Option<PathBuf>) -> Result<(
     }
     for (file, render) in SNAPSHOTS {
         let path = root.join(file);
-        let text = snapshot_file(&render(&generated.surface));
+        let text = snapshot_file(&render(&surface));
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             write_atomic(&path, text.as_bytes())?;
         }
@@ -152,6 +158,18 @@ pub fn update(root: &Path, source: &Source, report: Option<PathBuf>) -> Result<(
             c.subject,
             c.detail
         );
+    }
+    for warning in &generated.report.warnings {
+        println!("  warning   {}: {}", warning.pointer, warning.message);
+    }
+    if !surface.skipped.is_empty() {
+        println!(
+            "{} operation(s) of the spec are NOT GENERATED (listed in the operations snapshot):",
+            surface.skipped.len()
+        );
+        for s in &surface.skipped {
+            println!("  {} {} {}: {}", s.method, s.path, s.name, s.reason);
+        }
     }
     if let Some(path) = report {
         write_atomic(&path, changes.markdown(&version).as_bytes())?;
@@ -170,8 +188,7 @@ pub fn check(root: &Path) -> Result<(), String> {
     let target = root.join("openapi.json");
     let current =
         std::fs::read(&target).map_err(|e| format!("cannot read {}: {e}", target.display()))?;
-    let canonical =
-        ionworks_codegen::canonical_json(&current).map_err(|e| format!("openapi.json: {e}"))?;
+    let canonical = crate::canonical_json(&current).map_err(|e| format!("openapi.json: {e}"))?;
     if canonical.as_bytes() != current.as_slice() {
         return Err(format!(
             "openapi.json is not in canonical form (edited by hand?); {fix}"
@@ -179,9 +196,10 @@ pub fn check(root: &Path) -> Result<(), String> {
     }
     let generated = ionworks_codegen::generate(&current, &Options::default())
         .map_err(|e| format!("openapi.json: {e}"))?;
+    let surface = crate::surface::of(&current, &generated)?;
     for (file, render) in SNAPSHOTS {
         let path = root.join(file);
-        let expected = snapshot_file(&render(&generated.surface));
+        let expected = snapshot_file(&render(&surface));
         let actual = std::fs::read_to_string(&path).unwrap_or_default();
         if actual.trim_end() != expected.trim_end() {
             return Err(format!(

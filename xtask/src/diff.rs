@@ -59,7 +59,7 @@ impl ChangeReport {
     /// additive → minor, cosmetic → patch).
     ///
     /// ```
-    /// use ionworks_codegen::{Change, ChangeReport, Impact};
+    /// use xtask::{Change, ChangeReport, Impact};
     /// let report = ChangeReport { changes: vec![Change {
     ///     impact: Impact::Breaking, subject: "operation get_job".into(), detail: "removed".into() }] };
     /// assert_eq!(report.semver("0.1.0"), "minor");
@@ -155,12 +155,14 @@ fn compare_operations(old: &Surface, new: &Surface, out: &mut Vec<Change>) {
     for (name, o) in &old_ops {
         let subject = format!("operation {name}");
         let Some(n) = new_ops.get(name) else {
-            push(
-                out,
-                Impact::Breaking,
-                subject,
-                format!("removed ({} {})", o.method, o.path),
-            );
+            let detail = match new.skipped.iter().find(|s| s.name == *name) {
+                Some(s) => format!(
+                    "no longer generated ({} {}): {}",
+                    s.method, s.path, s.reason
+                ),
+                None => format!("removed ({} {})", o.method, o.path),
+            };
+            push(out, Impact::Breaking, subject, detail);
             continue;
         };
         if (o.method.as_str(), o.path.as_str()) != (n.method.as_str(), n.path.as_str()) {
@@ -237,11 +239,16 @@ fn compare_operations(old: &Surface, new: &Surface, out: &mut Vec<Change>) {
             }
         }
         if o.success_status != n.success_status {
+            // Same types, so it compiles; but code that checks the status
+            // (`response.status() == 202`) behaves differently.
             push(
                 out,
-                Impact::Cosmetic,
+                Impact::Breaking,
                 subject.clone(),
-                format!("success status {} → {}", o.success_status, n.success_status),
+                format!(
+                    "success status {} → {} (documented behaviour)",
+                    o.success_status, n.success_status
+                ),
             );
         }
     }
@@ -252,6 +259,37 @@ fn compare_operations(old: &Surface, new: &Surface, out: &mut Vec<Change>) {
                 Impact::Additive,
                 format!("operation {name}"),
                 format!("added ({} {})", n.method, n.path),
+            );
+        }
+    }
+    // Operations of the spec without a client method: nothing to call, but
+    // never silent.
+    for s in &new.skipped {
+        let known = old.skipped.iter().any(|o| o.name == s.name);
+        if !known && !old_ops.contains_key(s.name.as_str()) {
+            push(
+                out,
+                Impact::Cosmetic,
+                format!("operation {}", s.name),
+                format!(
+                    "added to the spec ({} {}) but NOT GENERATED: {}",
+                    s.method, s.path, s.reason
+                ),
+            );
+        }
+    }
+    for s in &old.skipped {
+        let still =
+            new.skipped.iter().any(|n| n.name == s.name) || new_ops.contains_key(s.name.as_str());
+        if !still {
+            push(
+                out,
+                Impact::Cosmetic,
+                format!("operation {}", s.name),
+                format!(
+                    "removed from the spec ({} {}); it was not generated",
+                    s.method, s.path
+                ),
             );
         }
     }
@@ -404,7 +442,7 @@ fn documentation_changes(old: &Value, new: &Value, pointer: &str, out: &mut Vec<
         return;
     };
     for key in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
-        let child = crate::error::join(pointer, key);
+        let child = ionworks_codegen::pointer_join(pointer, key);
         match (a.get(key), b.get(key)) {
             (x, y)
                 if DOC_KEYS.contains(&key.as_str())

@@ -1,7 +1,7 @@
 //! The change report's verdict on one mutation of the vendored spec per rule.
 
-use ionworks_codegen::{Impact, compare_specs};
 use serde_json::{Value, json};
+use xtask::{Impact, compare_specs};
 
 fn base() -> Value {
     let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json")).unwrap();
@@ -226,4 +226,112 @@ fn a_new_spec_the_codegen_rejects_is_an_error() {
     let old = serde_json::to_vec(&base()).unwrap();
     let err = compare_specs(&old, br#"{"swagger": "2.0"}"#).unwrap_err();
     assert_eq!(err.pointer, "/swagger");
+}
+
+/// A multipart upload operation (progenitor generates no client method for it).
+fn upload_operation() -> Value {
+    json!({"post": {
+        "operationId": "upload_attachment_jobs__job_id__attachments_post",
+        "parameters": [{"name": "job_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}}
+    }})
+}
+
+#[test]
+fn an_operation_that_is_not_generated_is_never_silent() {
+    // Added to the spec but not generated: listed, with the reason.
+    let (_, s) = verdict(|d| {
+        d["paths"]["/jobs/{job_id}/attachments"] = upload_operation();
+    });
+    assert!(
+        s.iter().any(|s| s.starts_with(
+            "Cosmetic operation upload_attachment: added to the spec (POST /jobs/{job_id}/attachments) but NOT GENERATED: "
+        ) && s.contains("multipart/form-data")),
+        "{s:?}"
+    );
+    // Generated before, not now: breaking, with the reason.
+    let (v, s) = verdict(|d| {
+        let body = &mut d["paths"]["/jobs"]["post"]["requestBody"]["content"];
+        let schema = body["application/json"].take();
+        *body = json!({"multipart/form-data": schema});
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert!(
+        s.iter().any(|s| s
+            .starts_with("Breaking operation submit_job: no longer generated (POST /jobs): ")
+            && s.contains("multipart/form-data")),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn operations_snapshot_lists_operations_that_are_not_generated() {
+    let mut spec = base();
+    spec["paths"]["/jobs/{job_id}/attachments"] = upload_operation();
+    let bytes = serde_json::to_vec(&spec).unwrap();
+    let generated = ionworks_codegen::generate(&bytes, &Default::default()).unwrap();
+    let text = xtask::surface::of(&bytes, &generated)
+        .unwrap()
+        .operations_text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("upload_attachment"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.starts_with("POST /jobs/{job_id}/attachments upload_attachment  NOT GENERATED: "),
+        "{line}"
+    );
+    assert_eq!(text.lines().count(), 6, "{text}");
+}
+
+#[test]
+fn changed_success_status_is_breaking() {
+    let (v, s) = verdict(|d| {
+        let responses = d["paths"]["/jobs/{job_id}"]["get"]["responses"]
+            .as_object_mut()
+            .unwrap();
+        let ok = responses.remove("200").unwrap();
+        responses.insert("203".into(), ok);
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert_eq!(
+        s,
+        ["Breaking operation get_job: success status 200 → 203 (documented behaviour)"]
+    );
+}
+
+#[test]
+fn duplicate_operation_ids_are_reported_with_both_pointers() {
+    let mut spec = base();
+    let mut copy = spec["paths"]["/jobs/{job_id}"]["get"].clone();
+    copy["parameters"] = json!([]);
+    spec["paths"]["/jobs-again"] = json!({"get": copy});
+    let generated =
+        ionworks_codegen::generate(&serde_json::to_vec(&spec).unwrap(), &Default::default())
+            .unwrap();
+    let warnings: Vec<String> = generated
+        .report
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.pointer, w.message))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "/paths/~1jobs-again/get: duplicate operationId `get_job_jobs__job_id__get` \
+          (also at /paths/~1jobs~1{job_id}/get, named `get_job`) named `get_job_jobs__job_id__get`"
+        ]
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(serde_json::to_vec(&base()).unwrap());
+    let report = compare_specs(&serde_json::to_vec(&base()).unwrap(), &bytes).unwrap();
+    assert_eq!(report.verdict(), None);
+    assert!(xtask::canonical_json(&bytes).is_ok());
 }

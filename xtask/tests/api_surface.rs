@@ -2,12 +2,12 @@
 //! `tests/snapshots/api_surface__*.snap` as a small, readable diff next to the
 //! `openapi.json` diff; `cargo xtask update-spec` refreshes both.
 
-fn surface() -> ionworks_codegen::Surface {
+fn surface() -> xtask::Surface {
     let spec = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json"))
         .expect("the vendored openapi.json");
-    ionworks_codegen::generate(&spec, &Default::default())
-        .expect("the vendored spec generates")
-        .surface
+    let generated = ionworks_codegen::generate(&spec, &Default::default())
+        .expect("the vendored spec generates");
+    xtask::surface::of(&spec, &generated).expect("the surface of the vendored spec")
 }
 
 #[test]

@@ -14,8 +14,77 @@ use syn::{Fields, GenericArgument, Item, PathArguments, ReturnType, Type};
 pub struct Surface {
     /// Operations, sorted by method name.
     pub operations: Vec<OperationSig>,
+    /// Operations of the spec the client does not have, sorted by name.
+    pub skipped: Vec<SkippedOp>,
     /// Public types of the `types` module, sorted by name.
     pub types: Vec<TypeSig>,
+}
+
+/// An operation of the spec that was not generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedOp {
+    /// The method name it would have (`upload_attachment`).
+    pub name: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Why it was left out.
+    pub reason: String,
+}
+
+/// The surface of the client `generated` from `spec`.
+pub fn of(spec: &[u8], generated: &ionworks_codegen::Generated) -> Result<Surface, String> {
+    let file = syn::parse_file(&generated.code)
+        .map_err(|e| format!("the generated code does not parse: {e}"))?;
+    let (request, response) = ionworks_codegen::reachable(&generated.converted);
+    let roles = request
+        .union(&response)
+        .map(|name| {
+            let role = match (request.contains(name), response.contains(name)) {
+                (true, true) => Role::Both,
+                (true, false) => Role::Request,
+                _ => Role::Response,
+            };
+            (ionworks_codegen::type_name(name), role)
+        })
+        .collect();
+    let mut surface = extract(&file, &generated.converted, &roles);
+    let doc = ionworks_codegen::parse_json(spec).map_err(|e| e.to_string())?;
+    surface.skipped = skipped(&doc, &generated.report.skipped);
+    Ok(surface)
+}
+
+/// The operations `notes` (the report's skipped list) point at.
+fn skipped(doc: &Value, notes: &[ionworks_codegen::Note]) -> Vec<SkippedOp> {
+    let mut out: Vec<SkippedOp> = notes
+        .iter()
+        .filter_map(|note| {
+            // `/paths/<escaped path>/<method>`
+            let rest = note.pointer.strip_prefix("/paths/")?;
+            let (escaped, method) = rest.rsplit_once('/')?;
+            let path = escaped.replace("~1", "/").replace("~0", "~");
+            let id = doc
+                .pointer(&note.pointer)
+                .and_then(|op| op.get("operationId"))
+                .and_then(Value::as_str)
+                .map_or_else(
+                    || format!("{method}_{}", path.replace(['/', '{', '}'], "_")),
+                    |id| {
+                        ionworks_codegen::short_operation_id(id, &path, method)
+                            .unwrap_or_else(|| id.to_string())
+                    },
+                );
+            Some(SkippedOp {
+                name: id.to_snake_case(),
+                method: method.to_uppercase(),
+                path,
+                reason: note.message.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// One client method.
@@ -120,10 +189,23 @@ pub struct FieldSig {
 }
 
 impl Surface {
-    /// One line per operation.
+    /// One line per operation of the spec, generated or not, by name.
     pub fn operations_text(&self) -> String {
-        let mut out = String::new();
+        let mut lines: Vec<(&str, String)> = self
+            .skipped
+            .iter()
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    format!(
+                        "{} {} {}  NOT GENERATED: {}\n",
+                        s.method, s.path, s.name, s.reason
+                    ),
+                )
+            })
+            .collect();
         for op in &self.operations {
+            let mut out = String::new();
             let params: Vec<String> = op
                 .params
                 .iter()
@@ -144,8 +226,10 @@ impl Surface {
                 op.success,
                 op.error
             );
+            lines.push((op.name.as_str(), out));
         }
-        out
+        lines.sort();
+        lines.into_iter().map(|(_, line)| line).collect()
     }
 
     /// One line per type, field and variant.
@@ -253,7 +337,7 @@ fn wire_name(field: &syn::Field) -> String {
 const CATCH_ALL: [&str; 4] = ["Unknown", "UnknownValue", "Unrecognized", "UnknownValue_"];
 
 /// Extract the surface from the generated file and the converted document.
-pub(crate) fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Surface {
+fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Surface {
     let mut surface = Surface::default();
     let types = file.items.iter().find_map(|i| match i {
         Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
