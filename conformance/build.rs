@@ -1,28 +1,32 @@
-//! Generates a client for each conformance document named in `DOCUMENTS`.
+//! Generates a client (with typed mocks) for each conformance document named
+//! in `CLIENTS`, from where `ionworks-corpus` locates it.
 //!
-//! The documents are read from `../shared/conformance/` (override with
-//! `IONWORKS_CONFORMANCE_DIR`); they are real FastAPI specs and are not copied
-//! into this repository.
+//! prefect is vendored and always built. skyvern is not: its client is built
+//! only when `IONWORKS_CONFORMANCE_DIR` names a folder holding its document,
+//! and then `cfg(conformance_skyvern)` is set for this package's targets.
 
 use std::path::PathBuf;
 
 /// The documents whose generated code must compile (the two largest).
-const DOCUMENTS: [(&str, &str); 2] = [
-    ("prefect", "PrefectHQ__prefect__server-schema.json"),
-    ("skyvern", "Skyvern-AI__skyvern__api-reference-openapi.json"),
-];
+const CLIENTS: [&str; 2] = ["prefect", "skyvern"];
 
 fn main() {
-    println!("cargo:rerun-if-env-changed=IONWORKS_CONFORMANCE_DIR");
-    let dir = std::env::var_os("IONWORKS_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
-        });
+    println!("cargo::rerun-if-env-changed={}", ionworks_corpus::ENV_VAR);
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    for (module, file) in DOCUMENTS {
-        let path = dir.join(file);
-        println!("cargo:rerun-if-changed={}", path.display());
+    for name in CLIENTS {
+        println!("cargo::rustc-check-cfg=cfg(conformance_{name})");
+        let document = ionworks_corpus::document(name);
+        let path = match document.path() {
+            Ok(path) => path,
+            Err(unavailable) => {
+                // Rerun when the document appears in the named folder.
+                if let Some(dir) = unavailable.folder.as_ref().filter(|d| d.is_dir()) {
+                    println!("cargo::rerun-if-changed={}", dir.display());
+                }
+                continue;
+            }
+        };
+        println!("cargo::rerun-if-changed={}", path.display());
         let spec = std::fs::read(&path).unwrap_or_else(|e| {
             println!(
                 "cargo::error=cannot read conformance document {}: {e}",
@@ -34,9 +38,10 @@ fn main() {
         // and response shape these documents use.
         let options = ionworks_codegen::Options::default().httpmock(true);
         let generated = ionworks_codegen::generate(&spec, &options).unwrap_or_else(|e| {
-            println!("cargo::error={file}: {e}");
+            println!("cargo::error={}: {e}", document.file);
             std::process::exit(1)
         });
-        std::fs::write(out.join(format!("{module}.rs")), generated.code).expect("write OUT_DIR");
+        std::fs::write(out.join(format!("{name}.rs")), generated.code).expect("write OUT_DIR");
+        println!("cargo::rustc-cfg=conformance_{name}");
     }
 }

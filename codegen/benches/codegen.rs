@@ -1,6 +1,6 @@
 //! Cost of our conversion against progenitor's own generation, per
-//! conformance document (`../shared/conformance`, override with
-//! `IONWORKS_CONFORMANCE_DIR`):
+//! conformance document (the vendored ones, and phoenix and skyvern when
+//! `IONWORKS_CONFORMANCE_DIR` holds them; see `ionworks-corpus`):
 //!
 //! * `convert`: [`ionworks_codegen::convert`] on the raw bytes (parse,
 //!   OpenAPI 3.1 → 3.0 down-conversion, normalisation, naming);
@@ -18,40 +18,31 @@
 //! cargo bench -p ionworks-codegen
 //! ```
 
-use std::path::PathBuf;
-
 use divan::Bencher;
 use serde::Deserialize;
 
 fn main() {
+    for document in ionworks_corpus::DOCUMENTS {
+        if let Err(unavailable) = document.path() {
+            eprintln!("{unavailable}: not measured");
+        }
+    }
     divan::main();
 }
 
-const DOCUMENTS: &[&str] = &[
-    "michaelfeil__infinity__openapi.json",
-    "TobikoData__sqlmesh__web-client-openapi.json",
-    "zylon-ai__private-gpt__fern-openapi.json",
-    "Arize-ai__phoenix__openapi.json",
-    "Skyvern-AI__skyvern__api-reference-openapi.json",
-    "PrefectHQ__prefect__server-schema.json",
-];
+/// The available documents, by name.
+fn documents() -> Vec<&'static str> {
+    ionworks_corpus::DOCUMENTS
+        .iter()
+        .filter(|d| d.path().is_ok())
+        .map(|d| d.name)
+        .collect()
+}
 
 fn read(document: &str) -> Vec<u8> {
-    let dir = std::env::var_os("IONWORKS_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/conformance"
-            ))
-        });
-    let path = dir.join(document);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read conformance document {}: {e} (set IONWORKS_CONFORMANCE_DIR)",
-            path.display()
-        )
-    })
+    ionworks_corpus::document(document)
+        .read()
+        .expect("only available documents are measured")
 }
 
 fn settings() -> progenitor::GenerationSettings {
@@ -63,7 +54,7 @@ fn settings() -> progenitor::GenerationSettings {
 }
 
 /// (a) Our conversion and normalisation, from bytes.
-#[divan::bench(args = DOCUMENTS, sample_count = 30)]
+#[divan::bench(args = documents(), sample_count = 30)]
 fn convert(bencher: Bencher, document: &str) {
     let bytes = read(document);
     bencher.bench_local(|| {
@@ -74,7 +65,7 @@ fn convert(bencher: Bencher, document: &str) {
 }
 
 /// For reference: the JSON parse alone, which (a) includes and (b) does not.
-#[divan::bench(args = DOCUMENTS, sample_count = 30)]
+#[divan::bench(args = documents(), sample_count = 30)]
 fn parse_json(bencher: Bencher, document: &str) {
     let bytes = read(document);
     bencher.bench_local(|| {
@@ -85,7 +76,7 @@ fn parse_json(bencher: Bencher, document: &str) {
 }
 
 /// (b) progenitor on the converted document: typed parse, then generation.
-#[divan::bench(args = DOCUMENTS, sample_count = 10)]
+#[divan::bench(args = documents(), sample_count = 10)]
 fn progenitor(bencher: Bencher, document: &str) {
     let (converted, _) = ionworks_codegen::convert(&read(document)).expect("converts");
     let settings = settings();
