@@ -35,8 +35,12 @@ fn main() {
             std::process::exit(1)
         });
         // With the typed mocks too: they must compile for every parameter
-        // and response shape these documents use.
-        let options = ionworks_codegen::Options::default().httpmock(true);
+        // and response shape these documents use. Every operation's send()
+        // returns `ionworks::ApiError`, as the SDK's own do: one rule for
+        // every error body type of any spec.
+        let options = ionworks_codegen::Options::default()
+            .httpmock(true)
+            .error_type("ionworks::ApiError");
         let generated = ionworks_codegen::generate(&spec, &options).unwrap_or_else(|e| {
             println!("cargo::error={}: {e}", document.file);
             std::process::exit(1)

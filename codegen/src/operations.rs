@@ -31,8 +31,32 @@ pub(crate) fn rewrite_sends(file: &mut syn::File, error_type: Option<&syn::Path>
     let Some((_, items)) = builder.content.as_mut() else {
         return;
     };
+    // The builder's field holding `&Client`: `client`, or `_client` when an
+    // operation has a parameter named `client` (progenitor renames it).
+    let client_fields: std::collections::BTreeMap<String, syn::Ident> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => {
+                let first = s.fields.iter().next()?.ident.clone()?;
+                Some((s.ident.to_string(), first))
+            }
+            _ => None,
+        })
+        .collect();
     for item in items.iter_mut() {
         let Item::Impl(imp) = item else { continue };
+        let syn::Type::Path(target) = imp.self_ty.as_ref() else {
+            continue;
+        };
+        let Some(client_field) = target
+            .path
+            .segments
+            .last()
+            .and_then(|s| client_fields.get(&s.ident.to_string()))
+            .cloned()
+        else {
+            continue;
+        };
         for member in imp.items.iter_mut() {
             let ImplItem::Fn(f) = member else { continue };
             if f.sig.ident != "send" || f.sig.asyncness.is_none() {
@@ -46,7 +70,7 @@ pub(crate) fn rewrite_sends(file: &mut syn::File, error_type: Option<&syn::Path>
             }
             .visit_block_mut(&mut f.block);
             if let Some(error_type) = error_type {
-                one_error_type(f, error_type, &operation);
+                one_error_type(f, error_type, &operation, &client_field);
             }
         }
     }
@@ -156,7 +180,12 @@ fn parameter_name(arg: &Expr) -> Option<String> {
 /// `-> Result<ResponseValue<T>, Error<E>>` becomes
 /// `-> Result<ResponseValue<T>, ErrorType>`; the original body runs as an
 /// inner async block whose error is converted once.
-fn one_error_type(f: &mut syn::ImplItemFn, error_type: &syn::Path, operation: &str) {
+fn one_error_type(
+    f: &mut syn::ImplItemFn,
+    error_type: &syn::Path,
+    operation: &str,
+    client_field: &syn::Ident,
+) {
     let syn::ReturnType::Type(_, ty) = &mut f.sig.output else {
         return;
     };
@@ -177,12 +206,12 @@ fn one_error_type(f: &mut syn::ImplItemFn, error_type: &syn::Path, operation: &s
     let body = &f.block;
     let operation = LitStr::new(operation, proc_macro2::Span::call_site());
     f.block = syn::parse_quote!({
-        let client = self.client;
-        let result: #original = async move #body.await;
-        result.map_err(|error| {
+        let __client = self.#client_field;
+        let __result: #original = async move #body.await;
+        __result.map_err(|error| {
             #error_type::from_operation(
                 error,
-                progenitor_client::ClientInfo::inner(client),
+                progenitor_client::ClientInfo::inner(__client),
                 #operation,
             )
         })

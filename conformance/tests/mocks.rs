@@ -71,6 +71,11 @@ async fn an_array_query_parameter_matches_one_pair_per_item() {
         .await
         .expect_err("one item is missing, so neither mock matches");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert!(
+        err.to_string()
+            .starts_with("404 Not Found from get_workflows_v1_workflows_get"),
+        "{err}"
+    );
     assert_eq!(both.calls_async().await, 1);
     assert_eq!(none.calls_async().await, 1);
 }
@@ -91,4 +96,41 @@ async fn a_response_of_a_primitive_type_is_mocked_by_value() {
         .expect("the mock answers 200");
     assert_eq!(n.into_inner(), 42);
     count.assert_async().await;
+}
+
+#[tokio::test]
+async fn every_operation_returns_the_sdk_error_type() {
+    use prefect::mock::MockServerExt;
+
+    let server = MockServer::start_async().await;
+    // A documented 422 decodes into the spec's own error body, reachable
+    // typed from `ionworks::ApiError`.
+    server.count_flows(|_, then| {
+        then.unprocessable_entity(
+            &serde_json::from_value(serde_json::json!({"detail": [
+                {"loc": ["body", "flows"], "msg": "bad filter", "type": "value_error"}
+            ]}))
+            .unwrap(),
+        );
+    });
+    let err: ionworks::ApiError = prefect::Client::new(&server.base_url())
+        .count_flows()
+        .body(prefect::types::BodyCountFlowsFlowsCountPost::default())
+        .send()
+        .await
+        .expect_err("the mock answers 422");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
+    assert_eq!(err.operation(), Some("count_flows"));
+    let body = err
+        .error_body::<prefect::types::HttpValidationError>()
+        .expect("the documented error body, typed");
+    assert_eq!(body.detail.len(), 1);
+    // A path parameter that would leave its segment is refused, naming it.
+    let err = prefect::Client::new(&server.base_url())
+        .read_flow()
+        .id(uuid::Uuid::nil())
+        .send()
+        .await
+        .expect_err("nothing is mocked");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
 }
