@@ -320,6 +320,7 @@ impl Client {
                             operation,
                             method,
                             retries: outcome.retries,
+                            not_replayed: outcome.not_replayed,
                         };
                         error::buffer_error_body(response, meta).await
                     }

@@ -375,6 +375,9 @@ impl fmt::Display for ApiError {
                 if let Some(code) = self.code() {
                     write!(f, " [{code}]")?;
                 }
+                if let Some(note) = self.extra.details.note {
+                    write!(f, " ({note})")?;
+                }
                 Ok(())
             }
             ErrorKind::InvalidRequest => {
@@ -480,6 +483,8 @@ struct ErrorDetails {
     code: Option<String>,
     validation: Vec<ValidationError>,
     excerpt: Option<String>,
+    /// What the client did not do, and why (shown in parentheses).
+    note: Option<&'static str>,
 }
 
 impl ErrorDetails {
@@ -568,6 +573,8 @@ pub(crate) struct RequestMeta<'a> {
     pub(crate) operation: &'a str,
     pub(crate) method: reqwest::Method,
     pub(crate) retries: u32,
+    /// A retry was allowed but the body (an upload stream) was already read.
+    pub(crate) not_replayed: bool,
 }
 
 /// Parsed error body, carried in the response's extensions so that
@@ -597,7 +604,11 @@ pub(crate) async fn buffer_error_body(
             break;
         }
     }
-    let details = ErrorDetails::parse(&body);
+    let mut details = ErrorDetails::parse(&body);
+    if meta.not_replayed {
+        details.note =
+            Some("not retried: the upload stream was already sent and cannot be read again");
+    }
     tracing::debug!(
         operation = meta.operation,
         status = status.as_u16(),

@@ -120,6 +120,7 @@ mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+pub mod upload;
 pub mod wait;
 
 pub use client::{ClientBuilder, ClientState, GZIP_THRESHOLD};

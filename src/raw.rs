@@ -59,6 +59,7 @@ impl Client {
             path: String::new(),
             query: Vec::new(),
             body: None,
+            form: None,
             headers: Vec::new(),
             timeout: None,
             error: None,
@@ -92,6 +93,7 @@ pub struct RawRequest<'a> {
     path: String,
     query: Vec<(String, String)>,
     body: Option<(Bytes, &'static str)>,
+    form: Option<crate::upload::Form>,
     headers: Vec<(HeaderName, HeaderValue)>,
     timeout: Option<Duration>,
     /// The first problem found while building, reported by `send`.
@@ -105,6 +107,7 @@ impl fmt::Debug for RawRequest<'_> {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("body_len", &self.body.as_ref().map(|(b, _)| b.len()))
+            .field("form", &self.form)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -154,6 +157,7 @@ impl<'a> RawRequest<'a> {
 
     /// A JSON body (bodies of 512 KiB or more are sent gzip-compressed).
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.form = None;
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Some((bytes.into(), "application/json")),
             Err(e) => self.refuse(format!("body cannot be encoded as JSON: {e}")),
@@ -164,6 +168,15 @@ impl<'a> RawRequest<'a> {
     /// A body of raw bytes with its content type.
     pub fn body(mut self, bytes: impl Into<Bytes>, content_type: &'static str) -> Self {
         self.body = Some((bytes.into(), content_type));
+        self.form = None;
+        self
+    }
+
+    /// A form body (`multipart/form-data` or
+    /// `application/x-www-form-urlencoded`), streamed; see [`crate::upload`].
+    pub fn form(mut self, form: crate::upload::Form) -> Self {
+        self.form = Some(form);
+        self.body = None;
         self
     }
 
@@ -206,9 +219,14 @@ impl<'a> RawRequest<'a> {
             builder = builder.header(name, value);
         }
         let timeout = self.timeout.unwrap_or(config.request_timeout());
-        let request = builder.timeout(timeout).build().map_err(|e| {
+        let mut request = builder.timeout(timeout).build().map_err(|e| {
             ApiError::invalid_request(operation.clone(), crate::error::root_cause(&e))
         })?;
+        if let Some(form) = self.form {
+            crate::upload::attach(&mut request, form)
+                .await
+                .map_err(|message| ApiError::invalid_request(operation.clone(), message))?;
+        }
         match self.client.execute(request, &operation).await {
             Ok(response) if response.status().is_success() => Ok(response),
             Ok(response) => Err(ApiError::from_response(&response).in_operation(operation)),

@@ -254,6 +254,9 @@ pub(crate) struct Outcome {
     pub(crate) result: reqwest::Result<reqwest::Response>,
     pub(crate) retries: u32,
     pub(crate) elapsed: Duration,
+    /// A retry the rule allowed did not happen: the body was a stream that
+    /// had already been read.
+    pub(crate) not_replayed: bool,
 }
 
 /// The failure of an attempt that got no response.
@@ -264,6 +267,26 @@ pub(crate) fn transport_failure(error: &reqwest::Error) -> Failure {
         Failure::Timeout
     } else {
         Failure::Transport
+    }
+}
+
+/// What a request needs to be sent again: itself (a buffered body clones
+/// cheaply), or its head and the form that builds its body again.
+enum Spare {
+    Clone(reqwest::Request),
+    Replay(reqwest::Request),
+    None,
+}
+
+impl Spare {
+    /// The head of `request` without its body (method, URL, headers,
+    /// version, timeout).
+    fn head(request: &reqwest::Request) -> reqwest::Request {
+        let mut head = reqwest::Request::new(request.method().clone(), request.url().clone());
+        *head.headers_mut() = request.headers().clone();
+        *head.version_mut() = request.version();
+        *head.timeout_mut() = request.timeout().copied();
+        head
     }
 }
 
@@ -278,13 +301,33 @@ pub(crate) async fn send_with_retries(
     let backoff = policy.backoff();
     let mut rng = fastrand::Rng::new();
     let mut retries = 0;
+    // A streamed form body is built again from its form (see `upload`).
+    let mut replay = None;
+    if policy.max_retries > 0 && request.try_clone().is_none() {
+        match crate::upload::take_replay(request) {
+            Ok((taken, form)) => {
+                request = taken;
+                replay = form;
+            }
+            Err(e) => {
+                return Outcome {
+                    result: Err(e),
+                    retries,
+                    elapsed: start.elapsed(),
+                    not_replayed: false,
+                };
+            }
+        }
+    }
     loop {
-        // Only a clonable request can be sent again; cloning a buffered
-        // body is a reference-count bump.
-        let spare = if retries < policy.max_retries {
-            request.try_clone()
+        let spare = if retries >= policy.max_retries {
+            Spare::None
+        } else if let Some(clone) = request.try_clone() {
+            Spare::Clone(clone)
+        } else if replay.is_some() {
+            Spare::Replay(Spare::head(&request))
         } else {
-            None
+            Spare::None
         };
         let result = client.execute(request).await;
         let failure = match &result {
@@ -292,10 +335,27 @@ pub(crate) async fn send_with_retries(
             Ok(response) => Some(Failure::Status(response.status())),
             Err(error) => Some(transport_failure(error)),
         };
-        let retry = spare.is_some()
-            && failure.is_some_and(|f| disposition(&method, f) == Disposition::Retry);
-        match (retry, spare, failure) {
-            (true, Some(next), Some(failure)) => {
+        let allowed = failure.is_some_and(|f| disposition(&method, f) == Disposition::Retry);
+        let next = match (allowed, spare, &replay) {
+            (true, Spare::Clone(next), _) => Some(next),
+            (true, Spare::Replay(mut head), Some(form)) => match form.body().await {
+                Some(body) => {
+                    *head.body_mut() = Some(body);
+                    Some(head)
+                }
+                None => {
+                    return Outcome {
+                        result,
+                        retries,
+                        elapsed: start.elapsed(),
+                        not_replayed: true,
+                    };
+                }
+            },
+            _ => None,
+        };
+        match (next, failure) {
+            (Some(next), Some(failure)) => {
                 let retry_after = result.as_ref().ok().and_then(|response| {
                     response
                         .headers()
@@ -322,6 +382,7 @@ pub(crate) async fn send_with_retries(
                     result,
                     retries,
                     elapsed: start.elapsed(),
+                    not_replayed: false,
                 };
             }
         }

@@ -52,6 +52,11 @@ pub(super) fn router(state: Shared, api_key: String) -> Router {
         .route("/optimizations/{id}", get(get_optimization))
         .route("/optimizations/{id}/resubmit", post(resubmit_optimization))
         .route("/users/me", get(users_me))
+        .route("/ecm/fit-from-file", post(echo_form))
+        .route(
+            "/material_property_datasets/{id}/file",
+            axum::routing::patch(echo_form),
+        )
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not Found") })
         .method_not_allowed_fallback(|| async {
             detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
@@ -322,6 +327,92 @@ pub(super) fn new_job(
     let body = tracked.resource.clone();
     state.jobs.insert(job_id, tracked);
     body
+}
+
+/// `POST /ecm/fit-from-file` and `PATCH /material_property_datasets/{id}/file`:
+/// uploads of the live API, not in the vendored spec. The stand-in parses
+/// the form (multipart with multer, as axum does, or URL-encoded) and
+/// answers what it received, part by part: name, file name, content type,
+/// size, an FNV-1a hash of the bytes, and the text of small text parts.
+async fn echo_form(headers: HeaderMap, body: Body) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let bad = |message: String| detail(StatusCode::BAD_REQUEST, &message);
+    let mut parts = Vec::new();
+    if content_type.starts_with("multipart/form-data") {
+        let boundary = match multer::parse_boundary(&content_type) {
+            Ok(b) => b,
+            Err(e) => return bad(format!("Invalid multipart content type: {e}")),
+        };
+        let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
+        loop {
+            let mut field = match form.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) => return bad(format!("Invalid multipart body: {e}")),
+            };
+            let name = field.name().map(str::to_owned);
+            let file_name = field.file_name().map(str::to_owned);
+            let part_type = field.content_type().map(ToString::to_string);
+            let (mut size, mut hash) = (0u64, Fnv::new());
+            let mut head = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        size += chunk.len() as u64;
+                        hash.write(&chunk);
+                        if head.len() < 1024 {
+                            head.extend_from_slice(&chunk[..chunk.len().min(1024 - head.len())]);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return bad(format!("Invalid multipart body: {e}")),
+                }
+            }
+            let text = (file_name.is_none() && size <= 1024)
+                .then(|| String::from_utf8(head).ok())
+                .flatten();
+            parts.push(json!({
+                "name": name, "file_name": file_name, "content_type": part_type,
+                "size": size, "fnv1a64": format!("{:016x}", hash.0), "text": text,
+            }));
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(b) => b,
+            Err(e) => return bad(format!("Cannot read the request body: {e}")),
+        };
+        for (name, value) in url::form_urlencoded::parse(&bytes) {
+            parts.push(json!({"name": name, "text": value, "size": value.len()}));
+        }
+    } else {
+        return detail(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("Expected a form, got {content_type:?}"),
+        );
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({"content_type": content_type, "parts": parts}),
+    )
+}
+
+/// FNV-1a, 64 bits: enough to tell the bytes of an upload apart in tests.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// `GET /users/me`: not in the vendored spec; the shape the Python
