@@ -40,7 +40,8 @@ fn main() {
         // every error body type of any spec.
         let options = ionworks_codegen::Options::default()
             .httpmock(true)
-            .error_type("ionworks::ApiError");
+            .error_type("ionworks::ApiError")
+            .form_support("ionworks::upload");
         let generated = ionworks_codegen::generate(&spec, &options).unwrap_or_else(|e| {
             println!("cargo::error={}: {e}", document.file);
             std::process::exit(1)
@@ -48,4 +49,25 @@ fn main() {
         std::fs::write(out.join(format!("{name}.rs")), generated.code).expect("write OUT_DIR");
         println!("cargo::rustc-cfg=conformance_{name}");
     }
+    uploads(&out);
+}
+
+/// The upload operations of `fixtures/ionworks-uploads.json` (shaped like the
+/// live Ionworks API's), with the SDK's form support and typed mocks.
+fn uploads(out: &std::path::Path) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/ionworks-uploads.json");
+    println!("cargo::rerun-if-changed={}", path.display());
+    let spec = std::fs::read(&path).unwrap_or_else(|e| {
+        println!("cargo::error=cannot read {}: {e}", path.display());
+        std::process::exit(1)
+    });
+    let options = ionworks_codegen::Options::default()
+        .httpmock(true)
+        .error_type("ionworks::ApiError")
+        .form_support("ionworks::upload");
+    let generated = ionworks_codegen::generate(&spec, &options).unwrap_or_else(|e| {
+        println!("cargo::error={}: {e}", path.display());
+        std::process::exit(1)
+    });
+    std::fs::write(out.join("uploads.rs"), generated.code).expect("write OUT_DIR");
 }

@@ -73,6 +73,7 @@ pub type ByteChunks = BoxStream<'static, Result<Bytes, std::io::Error>>;
 type ProgressFn = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 
 /// Where a file part's bytes come from.
+#[derive(Clone)]
 enum Source {
     /// Read from the start of the file each time the body is sent.
     Path(PathBuf),
@@ -96,6 +97,10 @@ enum Source {
 /// let renamed = FilePart::path("/tmp/x").file_name("cycle.csv").content_type("text/csv");
 /// # let _ = (from_disk, in_memory, renamed);
 /// ```
+///
+/// A clone of a part from a stream shares the stream: whichever is sent
+/// first reads it.
+#[derive(Clone)]
 pub struct FilePart {
     source: Source,
     file_name: Option<String>,

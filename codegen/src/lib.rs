@@ -31,6 +31,7 @@
 mod convert;
 mod docs;
 mod error;
+mod forms;
 mod names;
 mod operations;
 mod rewrite;
@@ -42,6 +43,7 @@ use std::sync::Once;
 use serde_json::Value;
 
 pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join};
+pub use forms::describe as form_description;
 pub use names::short_operation_id;
 pub use rewrite::type_name;
 
@@ -69,6 +71,14 @@ pub struct Options {
     /// Doc comment of the generated `Client` (progenitor's default names the
     /// spec's `info.title` and `info.version`).
     pub client_doc: Option<String>,
+    /// Rust path of the module that sends form bodies (`multipart/form-data`,
+    /// `application/x-www-form-urlencoded`): it must provide `FilePart`,
+    /// `Progress`, `Form` (`multipart()`, `urlencoded()`, `fields(&T)`,
+    /// `files(name, Vec<FilePart>)`, `with_progress(Option<Progress>)`) and
+    /// `async fn attach(&mut reqwest::Request, Form) -> Result<(), String>`,
+    /// as `ionworks::upload` does. Without it, form operations are left out
+    /// (and reported).
+    pub form_support: Option<String>,
 }
 
 impl Options {
@@ -93,6 +103,13 @@ impl Options {
     /// Replace the doc comment of the generated `Client`.
     pub fn client_doc(mut self, doc: impl Into<String>) -> Self {
         self.client_doc = Some(doc.into());
+        self
+    }
+
+    /// Generate form operations, sent through the module at `path` (e.g.
+    /// `crate::upload`; see [`form_support`](Self::form_support)).
+    pub fn form_support(mut self, path: impl Into<String>) -> Self {
+        self.form_support = Some(path.into());
         self
     }
 }
@@ -168,7 +185,8 @@ pub fn parse_json(spec: &[u8]) -> Result<Value, CodegenError> {
     })
 }
 
-fn convert_value(doc: Value, report: &mut Report) -> Result<convert::Converted, CodegenError> {
+fn convert_value(mut doc: Value, report: &mut Report) -> Result<convert::Converted, CodegenError> {
+    forms::prepare(&mut doc, report)?;
     let mut converted = convert::convert(doc, report)?;
     remove_skipped(&mut converted.doc);
     names::shorten(&mut converted.doc, report);
@@ -177,7 +195,13 @@ fn convert_value(doc: Value, report: &mut Report) -> Result<convert::Converted, 
 
 fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenError> {
     let mut report = Report::default();
-    let converted = convert_value(doc, &mut report)?;
+    let mut converted = convert_value(doc, &mut report)?;
+    let form_support = rust_path(options.form_support.as_deref(), "form_support")?;
+    if form_support.is_none() {
+        forms::skip_all(&mut converted.doc, &mut report);
+        remove_skipped(&mut converted.doc);
+    }
+    let form_ops = forms::form_ops(&converted.doc);
     let doc = &converted.doc;
 
     let spec = parse_openapi(doc)?;
@@ -192,6 +216,12 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     let (mut file, types) = rewrite::rewrite(file, &converted, &mut report);
     if options.httpmock {
         rewrite::fix_mocks(&mut file);
+    }
+    if let Some(support) = &form_support {
+        forms::rewrite(&mut file, &form_ops, support);
+        if options.httpmock {
+            forms::fix_mocks(&mut file, &form_ops);
+        }
     }
     let error_type = rust_path(options.error_type.as_deref(), "error_type")?;
     operations::rewrite_sends(&mut file, error_type.as_ref());
@@ -209,7 +239,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
                 report.operations.push((
                     heck::ToSnakeCase::to_snake_case(id.as_str()),
                     method.to_uppercase(),
-                    path.clone(),
+                    path.trim_end_matches(forms::ALTERNATE_SUFFIX).to_string(),
                 ));
             }
         }

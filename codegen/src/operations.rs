@@ -84,7 +84,7 @@ fn root_module<'a>(file: &'a mut syn::File, name: &str) -> Option<&'a mut syn::I
 }
 
 /// The `operation_id` of the `OperationInfo` a `send()` builds.
-fn operation_id(block: &syn::Block) -> Option<String> {
+pub(crate) fn operation_id(block: &syn::Block) -> Option<String> {
     struct Find(Option<String>);
     impl<'ast> syn::visit::Visit<'ast> for Find {
         fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {

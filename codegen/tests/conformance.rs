@@ -105,7 +105,10 @@ fn check(name: &str) {
             return;
         }
     };
-    let generated = match ionworks_codegen::generate(&spec, &Options::default()) {
+    let generated = match ionworks_codegen::generate(
+        &spec,
+        &Options::default().form_support("crate::upload"),
+    ) {
         Ok(g) => g,
         Err(e) => panic!("{name}: generation failed: {e}"),
     };

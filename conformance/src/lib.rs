@@ -25,6 +25,21 @@ pub mod prefect {
     include!(concat!(env!("OUT_DIR"), "/prefect.rs"));
 }
 
+/// Upload operations shaped like the live Ionworks API's
+/// (`fixtures/ionworks-uploads.json`), sent through `ionworks::upload`.
+#[allow(
+    missing_docs,
+    unused_imports,
+    dead_code,
+    irrefutable_let_patterns,
+    clippy::all,
+    clippy::pedantic,
+    rustdoc::all
+)]
+pub mod uploads {
+    include!(concat!(env!("OUT_DIR"), "/uploads.rs"));
+}
+
 #[cfg(conformance_skyvern)]
 #[allow(
     missing_docs,

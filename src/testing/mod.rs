@@ -31,7 +31,16 @@
 //! Behaviour beyond the spec, chosen to match the server: credentials are
 //! checked first (401 `{"detail": ...}`), unknown ids answer 404 with
 //! `{"detail": ...}`, cancelling a completed or failed job and resubmitting an
-//! optimization that has not failed answer 409.
+//! optimization that has not failed answer 409, and request bodies sent with
+//! `Content-Encoding: gzip` are accepted.
+//!
+//! Beyond the vendored spec, as the live API has them: `GET /users/me` (who
+//! the key belongs to), and the uploads `POST /ecm/fit-from-file` and
+//! `PATCH /material_property_datasets/{id}/file`. The uploads, and any
+//! request under `/echo/`, parse the form (with multer, as axum does) and
+//! answer what they received part by part (`{"content_type", "parts": [{"name",
+//! "file_name", "content_type", "size", "fnv1a64", "text"}]}`), so that a
+//! test sees exactly what went over the wire.
 
 mod server;
 mod validation;

@@ -57,6 +57,7 @@ pub(super) fn router(state: Shared, api_key: String) -> Router {
             "/material_property_datasets/{id}/file",
             axum::routing::patch(echo_form),
         )
+        .route("/echo/{*rest}", axum::routing::any(echo_form))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not Found") })
         .method_not_allowed_fallback(|| async {
             detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
@@ -330,7 +331,8 @@ pub(super) fn new_job(
 }
 
 /// `POST /ecm/fit-from-file` and `PATCH /material_property_datasets/{id}/file`:
-/// uploads of the live API, not in the vendored spec. The stand-in parses
+/// uploads of the live API, not in the vendored spec; and any request under
+/// `/echo/`, to check what an upload puts on the wire. The stand-in parses
 /// the form (multipart with multer, as axum does, or URL-encoded) and
 /// answers what it received, part by part: name, file name, content type,
 /// size, an FNV-1a hash of the bytes, and the text of small text parts.

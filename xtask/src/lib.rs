@@ -14,6 +14,14 @@ pub use canonical::canonical_json;
 pub use diff::{Change, ChangeReport, Impact};
 pub use surface::{FieldSig, OperationSig, ParamSig, Role, SkippedOp, Surface, TypeKind, TypeSig};
 
+/// The generation the maintainer tools review: as the crate's `build.rs`
+/// generates it where it matters to callers (form operations sent through
+/// `crate::upload`), with progenitor's per-operation error types kept
+/// visible for the surface.
+pub fn options() -> Options {
+    Options::default().form_support("crate::upload")
+}
+
 /// Classify every difference between two versions of a spec for a Rust
 /// caller. `old` may be anything (an unreadable old spec counts as empty);
 /// `new` must generate.
@@ -28,11 +36,11 @@ pub use surface::{FieldSig, OperationSig, ParamSig, Role, SkippedOp, Surface, Ty
 /// ```
 pub fn compare_specs(old: &[u8], new: &[u8]) -> Result<ChangeReport, CodegenError> {
     let new_doc = ionworks_codegen::parse_json(new)?;
-    let generated = ionworks_codegen::generate(new, &Options::default())?;
+    let generated = ionworks_codegen::generate(new, &options())?;
     let new_surface =
         surface::of(new, &generated).map_err(|e| CodegenError::new("", "generated code", e))?;
     let old_doc = ionworks_codegen::parse_json(old).unwrap_or(serde_json::Value::Null);
-    let old_surface = ionworks_codegen::generate(old, &Options::default())
+    let old_surface = ionworks_codegen::generate(old, &options())
         .ok()
         .and_then(|g| surface::of(old, &g).ok())
         .unwrap_or_default();

@@ -87,7 +87,7 @@ fn codegen(args: &[String]) -> Result<(), String> {
     )?;
     let spec = PathBuf::from(flags.value("--spec").ok_or("codegen needs --spec PATH")?);
     let bytes = std::fs::read(&spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
-    let generated = ionworks_codegen::generate(&bytes, &ionworks_codegen::Options::default())
+    let generated = ionworks_codegen::generate(&bytes, &xtask::options())
         .map_err(|e| format!("{}: {e}", spec.display()))?;
     match flags.value("--out") {
         Some(out) => {

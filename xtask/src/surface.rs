@@ -581,6 +581,14 @@ fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
             let body = field_ty
                 .get("body")
                 .map(|b| b.trim_start_matches("builder::").to_string());
+            // A form: its encoding and file fields beside the text fields' type.
+            let body = match ionworks_codegen::form_description(op) {
+                Some(form) => Some(match body {
+                    Some(text) => format!("{form}; text: {text}"),
+                    None => form,
+                }),
+                None => body,
+            };
             let success_status: BTreeSet<&str> = op
                 .get("responses")
                 .and_then(Value::as_object)
@@ -594,7 +602,7 @@ fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
             ops.push(OperationSig {
                 name,
                 method: method.to_uppercase(),
-                path: path.clone(),
+                path: path.trim_end_matches("#form").to_string(),
                 params,
                 body,
                 success_status: success_status.into_iter().collect::<Vec<_>>().join("/"),

@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ionworks_codegen::Options;
-
 use crate::Surface;
 
 /// Where the live spec is served.
@@ -118,7 +116,7 @@ pub fn update(root: &Path, source: &Source, report: Option<PathBuf>) -> Result<(
     let canonical =
         crate::canonical_json(&raw).map_err(|e| format!("{label}: {e}\n{unchanged}"))?;
     // A spec the codegen cannot handle never replaces the vendored one.
-    let generated = ionworks_codegen::generate(canonical.as_bytes(), &Options::default())
+    let generated = ionworks_codegen::generate(canonical.as_bytes(), &crate::options())
         .map_err(|e| format!("{label}: {e}\n{unchanged}"))?;
     let surface = crate::surface::of(canonical.as_bytes(), &generated)
         .map_err(|e| format!("{label}: {e}\n{unchanged}"))?;
@@ -194,7 +192,7 @@ pub fn check(root: &Path) -> Result<(), String> {
             "openapi.json is not in canonical form (edited by hand?); {fix}"
         ));
     }
-    let generated = ionworks_codegen::generate(&current, &Options::default())
+    let generated = ionworks_codegen::generate(&current, &crate::options())
         .map_err(|e| format!("openapi.json: {e}"))?;
     let surface = crate::surface::of(&current, &generated)?;
     for (file, render) in SNAPSHOTS {

@@ -228,51 +228,45 @@ fn a_new_spec_the_codegen_rejects_is_an_error() {
     assert_eq!(err.pointer, "/swagger");
 }
 
-/// A multipart upload operation (progenitor generates no client method for it).
+/// An upload operation of the live API's shape (a multipart form).
 fn upload_operation() -> Value {
     json!({"post": {
         "operationId": "upload_attachment_jobs__job_id__attachments_post",
         "parameters": [{"name": "job_id", "in": "path", "required": true, "schema": {"type": "string"}}],
         "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+            "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                           "note": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}}
+    }})
+}
+
+/// An operation the codegen cannot generate: an XML request body.
+fn xml_operation() -> Value {
+    json!({"post": {
+        "operationId": "import_jobs_jobs_import_post",
+        "requestBody": {"required": true, "content": {"application/xml": {"schema": {"type": "string"}}}},
         "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}}
     }})
 }
 
 #[test]
-fn an_operation_that_is_not_generated_is_never_silent() {
-    // Added to the spec but not generated: listed, with the reason.
-    let (_, s) = verdict(|d| {
+fn an_upload_operation_is_generated_and_additive() {
+    let (v, s) = verdict(|d| {
         d["paths"]["/jobs/{job_id}/attachments"] = upload_operation();
     });
+    assert_eq!(v, Some(Impact::Additive), "{s:?}");
     assert!(
-        s.iter().any(|s| s.starts_with(
-            "Cosmetic operation upload_attachment: added to the spec (POST /jobs/{job_id}/attachments) but NOT GENERATED: "
-        ) && s.contains("multipart/form-data")),
+        s.contains(
+            &"Additive operation upload_attachment: added (POST /jobs/{job_id}/attachments)"
+                .to_string()
+        ),
         "{s:?}"
     );
-    // Generated before, not now: breaking, with the reason.
-    let (v, s) = verdict(|d| {
-        let body = &mut d["paths"]["/jobs"]["post"]["requestBody"]["content"];
-        let schema = body["application/json"].take();
-        *body = json!({"multipart/form-data": schema});
-    });
-    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
-    assert!(
-        s.iter().any(|s| s
-            .starts_with("Breaking operation submit_job: no longer generated (POST /jobs): ")
-            && s.contains("multipart/form-data")),
-        "{s:?}"
-    );
-}
-
-#[test]
-fn operations_snapshot_lists_operations_that_are_not_generated() {
     let mut spec = base();
     spec["paths"]["/jobs/{job_id}/attachments"] = upload_operation();
     let bytes = serde_json::to_vec(&spec).unwrap();
-    let generated = ionworks_codegen::generate(&bytes, &Default::default()).unwrap();
+    let generated = ionworks_codegen::generate(&bytes, &xtask::options()).unwrap();
     let text = xtask::surface::of(&bytes, &generated)
         .unwrap()
         .operations_text();
@@ -281,7 +275,56 @@ fn operations_snapshot_lists_operations_that_are_not_generated() {
         .find(|l| l.contains("upload_attachment"))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(
-        line.starts_with("POST /jobs/{job_id}/attachments upload_attachment  NOT GENERATED: "),
+        line.starts_with(
+            "POST /jobs/{job_id}/attachments upload_attachment (path job_id: String) \
+             body: multipart/form-data; files: file; text: "
+        ),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_operation_that_is_not_generated_is_never_silent() {
+    // Added to the spec but not generated: listed, with the reason.
+    let (_, s) = verdict(|d| {
+        d["paths"]["/jobs/import"] = xml_operation();
+    });
+    assert!(
+        s.iter().any(|s| s.starts_with(
+            "Cosmetic operation import_jobs: added to the spec (POST /jobs/import) but NOT GENERATED: "
+        ) && s.contains("application/xml")),
+        "{s:?}"
+    );
+    // Generated before, not now: breaking, with the reason.
+    let (v, s) = verdict(|d| {
+        let body = &mut d["paths"]["/jobs"]["post"]["requestBody"]["content"];
+        let schema = body["application/json"].take();
+        *body = json!({"application/xml": schema});
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert!(
+        s.iter().any(|s| s
+            .starts_with("Breaking operation submit_job: no longer generated (POST /jobs): ")
+            && s.contains("application/xml")),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn operations_snapshot_lists_operations_that_are_not_generated() {
+    let mut spec = base();
+    spec["paths"]["/jobs/import"] = xml_operation();
+    let bytes = serde_json::to_vec(&spec).unwrap();
+    let generated = ionworks_codegen::generate(&bytes, &xtask::options()).unwrap();
+    let text = xtask::surface::of(&bytes, &generated)
+        .unwrap()
+        .operations_text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("import_jobs"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.starts_with("POST /jobs/import import_jobs  NOT GENERATED: "),
         "{line}"
     );
     assert_eq!(text.lines().count(), 6, "{text}");
