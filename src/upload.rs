@@ -222,12 +222,16 @@ impl FilePart {
                 )
             }
             Source::Bytes(b) => Some(stream::once(std::future::ready(Ok(b.clone()))).boxed()),
-            Source::Stream { slot, .. } => {
-                // Taken on first poll, so that a body built but never sent
-                // (a connection that never opened) leaves it for a retry.
-                let slot = slot.clone();
-                Some(LazyStream { slot, taken: None }.boxed()).filter(|_| self.stream_unread())
-            }
+            // Taken on first poll, so that a body built but never sent (a
+            // connection that never opened) leaves the stream for a retry.
+            Source::Stream { slot, .. } if self.stream_unread() => Some(
+                LazyStream {
+                    slot: slot.clone(),
+                    taken: None,
+                }
+                .boxed(),
+            ),
+            Source::Stream { .. } => None,
         }
     }
 

@@ -470,11 +470,14 @@ impl StandIn {
     /// # Ok(()) }
     /// ```
     pub fn add_job(&self, schedule: Schedule) -> String {
-        let request = crate::types::SubmitJobRequest::builder()
-            .job_type(crate::types::JobType::Dummy)
-            .params(Map::new());
-        let request = crate::types::SubmitJobRequest::try_from(request)
-            .expect("a dummy job request is valid");
+        let request = crate::types::SubmitJobRequest {
+            callback_url: None,
+            job_type: crate::types::JobType::Dummy,
+            metadata: None,
+            params: Map::new(),
+            parent_job_id: None,
+            priority: 0,
+        };
         let mut state = lock(&self.state);
         server::new_job(
             &mut state,
