@@ -364,11 +364,14 @@ impl Form {
     }
 
     /// Adds every field of `fields` (a struct or map serializing to a JSON
-    /// object), each by the rules of [`json`](Self::json).
+    /// object), each by the rules of [`json`](Self::json), in name order
+    /// (the same whatever `serde_json` features the build has).
     pub fn fields<T: Serialize + ?Sized>(mut self, fields: &T) -> Result<Self, String> {
         match serde_json::to_value(fields).map_err(|e| format!("form fields: {e}"))? {
             Value::Object(map) => {
-                for (name, value) in &map {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                for (name, value) in entries {
                     self.push_value(name, value);
                 }
                 Ok(self)

@@ -35,6 +35,7 @@ mod forms;
 mod names;
 mod operations;
 mod rewrite;
+mod tags;
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -44,6 +45,12 @@ use serde_json::Value;
 
 pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join};
 pub use forms::describe as form_description;
+pub use tags::tag_features;
+
+/// The HTTP methods an OpenAPI path item can hold, in its order.
+pub const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 pub use names::short_operation_id;
 pub use rewrite::type_name;
 
@@ -79,6 +86,10 @@ pub struct Options {
     /// as `ionworks::upload` does. Without it, form operations are left out
     /// (and reported).
     pub form_support: Option<String>,
+    /// Gate each operation, and the types only its tag's operations reach,
+    /// behind the cargo feature `<prefix><tag in kebab case>` (see
+    /// [`tag_features`]); `None` generates everything unconditionally.
+    pub tag_features: Option<String>,
 }
 
 impl Options {
@@ -103,6 +114,12 @@ impl Options {
     /// Replace the doc comment of the generated `Client`.
     pub fn client_doc(mut self, doc: impl Into<String>) -> Self {
         self.client_doc = Some(doc.into());
+        self
+    }
+
+    /// One cargo feature per tag, named `prefix` + the tag (e.g. `api-jobs`).
+    pub fn tag_features(mut self, prefix: impl Into<String>) -> Self {
+        self.tag_features = Some(prefix.into());
         self
     }
 
@@ -230,6 +247,9 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
         options.client_doc.as_deref(),
         options.inner_type.is_some(),
     );
+    if let Some(prefix) = &options.tag_features {
+        tags::gate(&mut file, doc, prefix);
+    }
     docs::fence_docs(&mut file);
     report.types = types;
     for (path, item) in &spec.paths.paths {

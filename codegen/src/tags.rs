@@ -1,0 +1,351 @@
+//! A cargo feature per OpenAPI tag (with `Options::tag_features`): each
+//! operation's method, request builder and typed mocks compile only with
+//! the feature of one of its tags, and so does every type that the
+//! operations of exactly one tag reach, so that a crate using one part of a
+//! large API compiles that part. Types shared across tags, reached by an
+//! untagged operation or by no operation stay ungated, and so does
+//! everything they reference.
+//!
+//! Reachability is computed on the generated Rust (not on the spec), so
+//! that typify's inline types (named after their parents) are gated like
+//! the components they belong to.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToKebabCase, ToPascalCase, ToSnakeCase};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use serde_json::Value;
+use syn::{ImplItem, Item, TraitItem};
+
+/// The feature of `tag`: `prefix` + its kebab case (`Flow Runs` → `api-flow-runs`).
+pub fn feature(prefix: &str, tag: &str) -> String {
+    format!("{prefix}{}", tag.to_kebab_case())
+}
+
+/// The features of every tag of `doc` (an OpenAPI document), sorted.
+///
+/// ```
+/// let doc = serde_json::json!({"paths": {"/jobs": {"get": {"tags": ["Jobs"]}},
+///                                        "/runs": {"post": {"tags": ["Flow Runs", "Jobs"]}}}});
+/// assert_eq!(ionworks_codegen::tag_features(&doc, "api-"), ["api-flow-runs", "api-jobs"]);
+/// ```
+pub fn tag_features(doc: &Value, prefix: &str) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for op in operations(doc) {
+        for tag in tags(op) {
+            out.insert(feature(prefix, tag));
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn operations(doc: &Value) -> impl Iterator<Item = &Value> {
+    doc.get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| {
+            crate::HTTP_METHODS
+                .iter()
+                .filter_map(move |m| item.get(*m))
+        })
+}
+
+fn tags(op: &Value) -> impl Iterator<Item = &str> {
+    op.get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+/// A condition on features: `None` is "always".
+type Gate = Option<BTreeSet<String>>;
+
+/// `any(feature = "a", feature = "b")`.
+fn any(features: &BTreeSet<String>) -> TokenStream {
+    let list = features.iter().map(|f| quote::quote!(feature = #f));
+    quote::quote!(any(#(#list),*))
+}
+
+fn cfg(features: &BTreeSet<String>) -> syn::Attribute {
+    let any = any(features);
+    syn::parse_quote!(#[cfg(#any)])
+}
+
+/// Gates the operations and types of `file` (generated from the converted
+/// `doc`) by tag (see the module docs).
+pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
+    // Method name → features of its operation (empty: untagged).
+    let mut op_gates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for op in operations(doc) {
+        if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+            op_gates.insert(
+                id.to_snake_case(),
+                tags(op).map(|t| feature(prefix, t)).collect(),
+            );
+        }
+    }
+    if op_gates.values().all(BTreeSet::is_empty) {
+        return;
+    }
+    let by_builder: BTreeMap<String, &BTreeSet<String>> = op_gates
+        .iter()
+        .map(|(name, gate)| (name.to_pascal_case(), gate))
+        .collect();
+
+    // The types of `types` and what each one mentions.
+    let type_names: BTreeSet<String> = module_items(&file.items, "types")
+        .map(|items| items.iter().filter_map(defined_name).collect())
+        .unwrap_or_default();
+    let mut mentions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    if let Some(items) = module_items(&file.items, "types") {
+        for item in items {
+            if let Some(name) = defined_name(item) {
+                let mut found = BTreeSet::new();
+                idents(item.to_token_stream(), &type_names, &mut found);
+                found.remove(&name);
+                mentions.entry(name).or_default().extend(found);
+            }
+        }
+    }
+    // What each operation's builder reaches.
+    let mut gates: BTreeMap<String, Gate> = BTreeMap::new();
+    let mut always: Vec<String> = Vec::new();
+    let mut reached: BTreeSet<String> = BTreeSet::new();
+    if let Some(items) = module_items(&file.items, "builder") {
+        let mut roots: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for item in items {
+            let name = match item {
+                Item::Struct(s) => s.ident.to_string(),
+                Item::Impl(i) => self_name(&i.self_ty).unwrap_or_default(),
+                _ => continue,
+            };
+            let Some(gate) = by_builder.get(&name) else {
+                continue;
+            };
+            let mut found = BTreeSet::new();
+            idents(item.to_token_stream(), &type_names, &mut found);
+            let entry = roots.entry(name).or_default();
+            entry.extend(found);
+            let _ = gate;
+        }
+        for (builder, types) in roots {
+            let gate = by_builder[&builder];
+            for t in closure(types, &mentions) {
+                reached.insert(t.clone());
+                if gate.is_empty() {
+                    always.push(t);
+                } else if let Some(g) = gates.entry(t).or_insert_with(|| Some(BTreeSet::new())) {
+                    g.extend(gate.iter().cloned());
+                }
+            }
+        }
+    }
+    // Types no operation reaches, and types shared across tags, stay, with
+    // everything they mention.
+    always.extend(type_names.iter().filter(|t| !reached.contains(*t)).cloned());
+    always.extend(
+        gates
+            .iter()
+            .filter(|(_, g)| g.as_ref().is_some_and(|g| g.len() > 1))
+            .map(|(t, _)| t.clone()),
+    );
+    for t in closure(always.into_iter().collect(), &mentions) {
+        gates.insert(t, None);
+    }
+    let type_gate = |name: &str| gates.get(name).cloned().flatten();
+
+    for item in file.items.iter_mut() {
+        match item {
+            Item::Mod(m) if m.ident == "types" => gate_types(m, &type_names, &type_gate),
+            Item::Mod(m) if m.ident == "builder" => {
+                for item in content(m) {
+                    let name = match item {
+                        Item::Struct(s) => s.ident.to_string(),
+                        Item::Impl(i) => self_name(&i.self_ty).unwrap_or_default(),
+                        _ => continue,
+                    };
+                    if let Some(gate) = by_builder.get(&name).filter(|g| !g.is_empty()) {
+                        push_attr(item, cfg(gate));
+                    }
+                }
+            }
+            Item::Mod(m) if m.ident == "mock" => gate_mocks(m, &op_gates),
+            Item::Impl(imp) if imp.trait_.is_none() && self_name(&imp.self_ty).as_deref() == Some("Client") => {
+                for member in imp.items.iter_mut() {
+                    if let ImplItem::Fn(f) = member
+                        && let Some(gate) = op_gates.get(&f.sig.ident.to_string()).filter(|g| !g.is_empty())
+                    {
+                        f.attrs.push(cfg(gate));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every type reachable from `roots` through `mentions`.
+fn closure(roots: BTreeSet<String>, mentions: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<String> = roots.into_iter().collect();
+    while let Some(t) = stack.pop() {
+        if seen.insert(t.clone())
+            && let Some(next) = mentions.get(&t)
+        {
+            stack.extend(next.iter().filter(|n| !seen.contains(*n)).cloned());
+        }
+    }
+    seen
+}
+
+/// Items of `types` (and of its `builder`, `defaults` modules): an item is
+/// gated by every gated type it mentions (an `impl From<A> for B` needs both).
+fn gate_types(m: &mut syn::ItemMod, names: &BTreeSet<String>, gate: &dyn Fn(&str) -> Gate) {
+    for item in content(m) {
+        if let Item::Mod(inner) = item {
+            gate_types(inner, names, gate);
+            continue;
+        }
+        if matches!(item, Item::Mod(_) | Item::Use(_) | Item::Macro(_)) {
+            continue;
+        }
+        // A definition is gated by its own type; an impl by the types of its
+        // header (its body may name others that exist either way).
+        if let Some(name) = defined_name(item) {
+            if let Some(g) = gate(&name) {
+                push_attr(item, cfg(&g));
+            }
+            continue;
+        }
+        let tokens = match &*item {
+            Item::Impl(i) => {
+                let mut head = i.clone();
+                head.items.clear();
+                head.to_token_stream()
+            }
+            other => other.to_token_stream(),
+        };
+        let mut found = BTreeSet::new();
+        idents(tokens, names, &mut found);
+        let gated: Vec<BTreeSet<String>> = found.iter().filter_map(|t| gate(t)).collect();
+        match gated.as_slice() {
+            [] => {}
+            [one] => push_attr(item, cfg(one)),
+            several => {
+                let each: Vec<TokenStream> = several.iter().map(any).collect();
+                push_attr(item, syn::parse_quote!(#[cfg(all(#(#each),*))]));
+            }
+        }
+    }
+}
+
+/// The typed mocks: each operation's `When`/`Then` types and its
+/// `MockServerExt` method.
+fn gate_mocks(m: &mut syn::ItemMod, op_gates: &BTreeMap<String, BTreeSet<String>>) {
+    let by_type: BTreeMap<String, &BTreeSet<String>> = op_gates
+        .iter()
+        .flat_map(|(name, gate)| {
+            let pascal = name.to_pascal_case();
+            [(format!("{pascal}When"), gate), (format!("{pascal}Then"), gate)]
+        })
+        .collect();
+    for item in content(m) {
+        match item {
+            Item::Mod(inner) if inner.ident == "operations" => {
+                for item in content(inner) {
+                    let name = match item {
+                        Item::Struct(s) => s.ident.to_string(),
+                        Item::Impl(i) => self_name(&i.self_ty).unwrap_or_default(),
+                        _ => continue,
+                    };
+                    if let Some(gate) = by_type.get(&name).filter(|g| !g.is_empty()) {
+                        push_attr(item, cfg(gate));
+                    }
+                }
+            }
+            Item::Trait(t) => {
+                for member in t.items.iter_mut() {
+                    if let TraitItem::Fn(f) = member
+                        && let Some(gate) = op_gates.get(&f.sig.ident.to_string()).filter(|g| !g.is_empty())
+                    {
+                        f.attrs.push(cfg(gate));
+                    }
+                }
+            }
+            Item::Impl(imp) => {
+                for member in imp.items.iter_mut() {
+                    if let ImplItem::Fn(f) = member
+                        && let Some(gate) = op_gates.get(&f.sig.ident.to_string()).filter(|g| !g.is_empty())
+                    {
+                        f.attrs.push(cfg(gate));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn content(m: &mut syn::ItemMod) -> impl Iterator<Item = &mut Item> {
+    m.content.iter_mut().flat_map(|(_, items)| items.iter_mut())
+}
+
+fn module_items<'a>(items: &'a [Item], name: &str) -> Option<&'a Vec<Item>> {
+    items.iter().find_map(|i| match i {
+        Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// The type an item defines (struct, enum, alias).
+fn defined_name(item: &Item) -> Option<String> {
+    match item {
+        Item::Struct(s) => Some(s.ident.to_string()),
+        Item::Enum(e) => Some(e.ident.to_string()),
+        Item::Type(t) => Some(t.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn self_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The identifiers in `tokens` that name one of `names`.
+fn idents(tokens: TokenStream, names: &BTreeSet<String>, out: &mut BTreeSet<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(i) => {
+                let text = i.to_string();
+                if names.contains(&text) {
+                    out.insert(text);
+                }
+            }
+            TokenTree::Group(g) => idents(g.stream(), names, out),
+            _ => {}
+        }
+    }
+}
+
+fn push_attr(item: &mut Item, attr: syn::Attribute) {
+    let attrs = match item {
+        Item::Struct(i) => &mut i.attrs,
+        Item::Enum(i) => &mut i.attrs,
+        Item::Type(i) => &mut i.attrs,
+        Item::Impl(i) => &mut i.attrs,
+        Item::Fn(i) => &mut i.attrs,
+        Item::Const(i) => &mut i.attrs,
+        Item::Static(i) => &mut i.attrs,
+        Item::Trait(i) => &mut i.attrs,
+        Item::Mod(i) => &mut i.attrs,
+        _ => return,
+    };
+    attrs.push(attr);
+}
