@@ -36,6 +36,8 @@ fn main() {
     let options = ionworks_codegen::Options::default()
         .inner_type("crate::ClientState")
         .error_type("crate::ApiError")
+        .form_support("crate::upload")
+        .tag_features("api-")
         .client_doc(CLIENT_DOC)
         .httpmock(mocks);
     let generated = match ionworks_codegen::generate(&spec, &options) {

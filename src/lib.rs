@@ -85,8 +85,14 @@
 //! |---|---|---|
 //! | `rustls` | yes | TLS through rustls (no OpenSSL) |
 //! | `native-tls` | no | TLS through the platform's library instead |
+//! | `all-apis` | yes | every part of the API: each `api-<tag>` feature |
+//! | `api-jobs`, `api-optimizations`, … | yes (via `all-apis`) | one per tag of the spec: its operations and the types only they use |
 //! | `testing` | no | `ionworks::testing`: the stand-in server (axum) |
 //! | `mocks` | no | `ionworks::mock`: typed `httpmock` mocks |
+//!
+//! A crate that uses one part of the API can compile only that part:
+//! `ionworks = { version = "0.1", default-features = false, features = ["rustls", "api-jobs"] }`.
+//! Types shared between parts are always there.
 //!
 //! # How the client is made
 //!

@@ -29,12 +29,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::{Either, select};
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::{self, Stream};
 use tokio::time::Instant;
 
 pub use crate::error::WaitError;
 use crate::retry::{self, Backoff};
-use crate::types::{DomainStatus, JobResponse, OptimizationResource, SubmitJobRequest};
+#[cfg(feature = "api-optimizations")]
+use crate::types::{DomainStatus, OptimizationResource};
+#[cfg(feature = "api-jobs")]
+use crate::types::{JobResponse, SubmitJobRequest};
 use crate::{ApiError, Client};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -63,6 +66,7 @@ pub trait Pollable: Clone + std::fmt::Debug + Send + Sync + 'static {
     fn status_unknown(&self) -> bool;
 }
 
+#[cfg(feature = "api-jobs")]
 impl Pollable for JobResponse {
     const KIND: &'static str = "job";
     fn status_text(&self) -> String {
@@ -84,12 +88,14 @@ impl Pollable for JobResponse {
 /// The optimization statuses that end a run, with their phase. The only
 /// place they are listed; any other status (including one this SDK does not
 /// know) means the run goes on.
+#[cfg(feature = "api-optimizations")]
 pub const OPTIMIZATION_TERMINAL: [(DomainStatus, Phase); 3] = [
     (DomainStatus::Succeeded, Phase::Succeeded),
     (DomainStatus::Failed, Phase::Failed),
     (DomainStatus::Canceled, Phase::Failed),
 ];
 
+#[cfg(feature = "api-optimizations")]
 impl Pollable for OptimizationResource {
     const KIND: &'static str = "optimization";
     fn status_text(&self) -> String {
@@ -660,6 +666,7 @@ impl WaitMany {
 impl Client {
     /// Wait for job `job_id` to reach a terminal state (as decided by the
     /// server's `is_terminal` / `is_failed`). See [`crate::wait`].
+    #[cfg(feature = "api-jobs")]
     pub fn wait_until_terminal(&self, job_id: impl Into<String>) -> Wait<'_, JobResponse> {
         let id: String = job_id.into();
         let key = id.clone();
@@ -670,6 +677,7 @@ impl Client {
     }
 
     /// Wait for optimization `id` to reach one of [`OPTIMIZATION_TERMINAL`].
+    #[cfg(feature = "api-optimizations")]
     pub fn wait_for_optimization(&self, id: impl Into<String>) -> Wait<'_, OptimizationResource> {
         let id: String = id.into();
         let key = id.clone();
@@ -681,6 +689,7 @@ impl Client {
 
     /// Submit a job and wait for it with the default policy; a failed
     /// submission is [`WaitError::Start`].
+    #[cfg(feature = "api-jobs")]
     pub async fn submit_and_wait(
         &self,
         body: SubmitJobRequest,
@@ -696,6 +705,7 @@ impl Client {
 
     /// Resubmit a failed optimization and wait for it with the default
     /// policy; a failed resubmission is [`WaitError::Start`].
+    #[cfg(feature = "api-optimizations")]
     pub async fn resubmit_and_wait(
         &self,
         id: &str,
@@ -710,6 +720,7 @@ impl Client {
 
     /// Wait for many jobs with bounded concurrency and a shared request
     /// budget; outcomes come back in the order of `job_ids`.
+    #[cfg(feature = "api-jobs")]
     pub async fn wait_for_jobs<I, S>(
         &self,
         job_ids: I,
@@ -719,6 +730,7 @@ impl Client {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        use futures_util::StreamExt as _;
         let budget = RequestBudget::per_second(options.requests_per_second);
         let waits =
             job_ids
@@ -747,6 +759,7 @@ impl Client {
 #[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt as _;
 
     type FakeFetch = Box<dyn FnMut() -> BoxFuture<'static, Result<Fake, ApiError>> + Send>;
 

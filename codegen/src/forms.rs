@@ -408,9 +408,10 @@ pub(crate) fn form_ops(doc: &Value) -> BTreeMap<String, FormOp> {
     out
 }
 
-/// Operations of `doc` that are forms: their pointers, for the report when
-/// there is no support module to send them.
-pub(crate) fn skip_all(doc: &mut Value, report: &mut Report) {
+/// Without a support module: a URL-encoded form goes back to progenitor's
+/// own encoding (`serde_urlencoded`: flat forms only), and a multipart
+/// operation is left out, with the reason in the report.
+pub(crate) fn without_support(doc: &mut Value, report: &mut Report) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -419,17 +420,26 @@ pub(crate) fn skip_all(doc: &mut Value, report: &mut Report) {
             continue;
         };
         for (method, op) in item.iter_mut() {
-            if let Some(ext) = op.get(EXTENSION) {
-                let media = ext["media"].as_str().unwrap_or(MULTIPART).to_string();
-                let shown = path.trim_end_matches(ALTERNATE_SUFFIX);
-                report.skip(
-                    join(&join("/paths", shown), method),
-                    format!(
-                        "{media} request body (no form support configured: Options::form_support)"
-                    ),
-                );
-                op["x-ionworks-skip"] = json!(true);
+            let Some(ext) = op.as_object_mut().and_then(|o| o.remove(EXTENSION)) else {
+                continue;
+            };
+            if ext["media"] == URLENCODED && !path.ends_with(ALTERNATE_SUFFIX) {
+                if let Some(content) = op
+                    .pointer_mut("/requestBody/content")
+                    .and_then(Value::as_object_mut)
+                    && let Some(json) = content.remove("application/json")
+                {
+                    content.insert(URLENCODED.into(), json);
+                }
+                continue;
             }
+            let media = ext["media"].as_str().unwrap_or(MULTIPART).to_string();
+            let shown = path.trim_end_matches(ALTERNATE_SUFFIX);
+            report.skip(
+                join(&join("/paths", shown), method),
+                format!("{media} request body (no form support configured: Options::form_support)"),
+            );
+            op["x-ionworks-skip"] = json!(true);
         }
     }
 }

@@ -180,7 +180,7 @@ pub fn convert(spec: &[u8]) -> Result<(Value, Report), CodegenError> {
     // document, and serde_json's parser already limits nesting to 128.
     contained("", || {
         let mut report = Report::default();
-        let converted = convert_value(doc, &mut report)?;
+        let converted = convert_value(doc, false, &mut report)?;
         Ok((converted.doc, report))
     })?
 }
@@ -202,9 +202,18 @@ pub fn parse_json(spec: &[u8]) -> Result<Value, CodegenError> {
     })
 }
 
-fn convert_value(mut doc: Value, report: &mut Report) -> Result<convert::Converted, CodegenError> {
+/// Steps 1–3 of the pipeline; `forms`: a support module sends form bodies
+/// (see [`Options::form_support`]).
+fn convert_value(
+    mut doc: Value,
+    forms: bool,
+    report: &mut Report,
+) -> Result<convert::Converted, CodegenError> {
     forms::prepare(&mut doc, report)?;
     let mut converted = convert::convert(doc, report)?;
+    if !forms {
+        forms::without_support(&mut converted.doc, report);
+    }
     remove_skipped(&mut converted.doc);
     names::shorten(&mut converted.doc, report);
     Ok(converted)
@@ -212,12 +221,8 @@ fn convert_value(mut doc: Value, report: &mut Report) -> Result<convert::Convert
 
 fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenError> {
     let mut report = Report::default();
-    let mut converted = convert_value(doc, &mut report)?;
     let form_support = rust_path(options.form_support.as_deref(), "form_support")?;
-    if form_support.is_none() {
-        forms::skip_all(&mut converted.doc, &mut report);
-        remove_skipped(&mut converted.doc);
-    }
+    let converted = convert_value(doc, form_support.is_some(), &mut report)?;
     let form_ops = forms::form_ops(&converted.doc);
     let doc = &converted.doc;
 

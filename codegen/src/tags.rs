@@ -46,11 +46,7 @@ fn operations(doc: &Value) -> impl Iterator<Item = &Value> {
         .into_iter()
         .flat_map(|paths| paths.values())
         .filter_map(Value::as_object)
-        .flat_map(|item| {
-            crate::HTTP_METHODS
-                .iter()
-                .filter_map(move |m| item.get(*m))
-        })
+        .flat_map(|item| crate::HTTP_METHODS.iter().filter_map(move |m| item.get(*m)))
 }
 
 fn tags(op: &Value) -> impl Iterator<Item = &str> {
@@ -174,10 +170,14 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
                 }
             }
             Item::Mod(m) if m.ident == "mock" => gate_mocks(m, &op_gates),
-            Item::Impl(imp) if imp.trait_.is_none() && self_name(&imp.self_ty).as_deref() == Some("Client") => {
+            Item::Impl(imp)
+                if imp.trait_.is_none() && self_name(&imp.self_ty).as_deref() == Some("Client") =>
+            {
                 for member in imp.items.iter_mut() {
                     if let ImplItem::Fn(f) = member
-                        && let Some(gate) = op_gates.get(&f.sig.ident.to_string()).filter(|g| !g.is_empty())
+                        && let Some(gate) = op_gates
+                            .get(&f.sig.ident.to_string())
+                            .filter(|g| !g.is_empty())
                     {
                         f.attrs.push(cfg(gate));
                     }
@@ -189,7 +189,10 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
 }
 
 /// Every type reachable from `roots` through `mentions`.
-fn closure(roots: BTreeSet<String>, mentions: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<String> {
+fn closure(
+    roots: BTreeSet<String>,
+    mentions: &BTreeMap<String, BTreeSet<String>>,
+) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = roots.into_iter().collect();
     while let Some(t) = stack.pop() {
@@ -250,7 +253,10 @@ fn gate_mocks(m: &mut syn::ItemMod, op_gates: &BTreeMap<String, BTreeSet<String>
         .iter()
         .flat_map(|(name, gate)| {
             let pascal = name.to_pascal_case();
-            [(format!("{pascal}When"), gate), (format!("{pascal}Then"), gate)]
+            [
+                (format!("{pascal}When"), gate),
+                (format!("{pascal}Then"), gate),
+            ]
         })
         .collect();
     for item in content(m) {
@@ -270,7 +276,9 @@ fn gate_mocks(m: &mut syn::ItemMod, op_gates: &BTreeMap<String, BTreeSet<String>
             Item::Trait(t) => {
                 for member in t.items.iter_mut() {
                     if let TraitItem::Fn(f) = member
-                        && let Some(gate) = op_gates.get(&f.sig.ident.to_string()).filter(|g| !g.is_empty())
+                        && let Some(gate) = op_gates
+                            .get(&f.sig.ident.to_string())
+                            .filter(|g| !g.is_empty())
                     {
                         f.attrs.push(cfg(gate));
                     }
@@ -279,7 +287,9 @@ fn gate_mocks(m: &mut syn::ItemMod, op_gates: &BTreeMap<String, BTreeSet<String>
             Item::Impl(imp) => {
                 for member in imp.items.iter_mut() {
                     if let ImplItem::Fn(f) = member
-                        && let Some(gate) = op_gates.get(&f.sig.ident.to_string()).filter(|g| !g.is_empty())
+                        && let Some(gate) = op_gates
+                            .get(&f.sig.ident.to_string())
+                            .filter(|g| !g.is_empty())
                     {
                         f.attrs.push(cfg(gate));
                     }

@@ -1019,7 +1019,7 @@ fn path_level_parameters_apply_to_each_operation() {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn multipart_body_skips_the_operation() {
+fn multipart_body_without_form_support_skips_the_operation() {
     let input = doc(
         json!({}),
         json!({
@@ -1038,7 +1038,7 @@ fn multipart_body_skips_the_operation() {
         out.report.skipped,
         vec![note(
             "/paths/~1upload/post",
-            "request body media type multipart/form-data is not supported by progenitor (no multipart or custom body support)",
+            "multipart/form-data request body (no form support configured: Options::form_support)",
         )]
     );
     assert!(
@@ -1052,6 +1052,53 @@ fn multipart_body_skips_the_operation() {
     );
     has(&out.code, "pub fn ping(&self)");
     lacks(&out.code, "upload");
+}
+
+#[test]
+fn multipart_body_with_form_support_becomes_setters() {
+    let input = doc(
+        json!({"Body_upload": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "note": {"type": "string", "maxLength": 5},
+        }}}),
+        json!({"/upload": {"post": {
+            "operationId": "upload_file_upload_post",
+            "requestBody": {"required": true, "content": {"multipart/form-data": {
+                "schema": {"$ref": "#/components/schemas/Body_upload"},
+            }}},
+            "responses": ok(json!({"type": "string"})),
+        }}}),
+    );
+    let out = ionworks_codegen::generate(
+        &bytes(&input),
+        &Options::default().form_support("crate::upload"),
+    )
+    .unwrap();
+    assert!(out.report.skipped.is_empty(), "{:?}", out.report.skipped);
+    // The body keeps its text fields; the files travel beside it.
+    assert_eq!(
+        at(&out.converted, "/components/schemas/Body_upload/properties"),
+        &json!({"note": {"type": "string"}})
+    );
+    assert_eq!(
+        at(&out.converted, "/paths/~1upload/post/x-ionworks-form"),
+        &json!({"media": "multipart/form-data", "body": true, "files": [
+            {"name": "file", "many": false, "required": true},
+            {"name": "files", "many": true, "required": false},
+        ]})
+    );
+    has(
+        &out.code,
+        "pub fn file(mut self, part: crate::upload::FilePart) -> Self",
+    );
+    has(
+        &out.code,
+        "I: ::std::iter::IntoIterator<Item = crate::upload::FilePart>",
+    );
+    has(&out.code, "pub fn note<V>(self, value: V) -> Self");
+    has(&out.code, "crate::upload::Form::multipart()");
+    lacks(&out.code, ".json(&body)");
 }
 
 #[test]
@@ -1073,6 +1120,7 @@ fn form_urlencoded_body_is_generated() {
     );
     assert!(out.report.skipped.is_empty());
     has(&out.code, "pub fn login(&self)");
+    // Without a support module, progenitor's own encoding.
     has(&out.code, ".form_urlencoded(&body)?");
 }
 
@@ -1803,4 +1851,37 @@ fn a_description_beside_a_ref_documents_the_field() {
     has(&code, "///Type of job to run\n        pub kind: Kind,");
     // The referenced type itself is unchanged, and no new type appears.
     assert!(!code.contains("pub struct TKind"), "{code}");
+}
+
+#[test]
+fn tag_features_gate_operations_and_the_types_only_they_reach() {
+    let spec = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json")).unwrap();
+    let options = Options::default().tag_features("api-");
+    let code = ionworks_codegen::generate(&spec, &options).unwrap().code;
+    let jobs = "#[cfg(any(feature = \"api-jobs\"))]";
+    let optimizations = "#[cfg(any(feature = \"api-optimizations\"))]";
+    // The operations, their builders…
+    has(&code, &format!("{jobs} pub fn get_job(&self)"));
+    has(
+        &code,
+        &format!("{optimizations} pub fn resubmit_optimization(&self)"),
+    );
+    has(&code, &format!("{jobs} pub struct GetJob<'a>"));
+    // …the types one tag reaches, and their impls…
+    has(&code, &format!("{jobs} pub struct JobResponse"));
+    has(&code, &format!("{jobs} impl JobResponse"));
+    has(
+        &code,
+        &format!("{optimizations} pub struct OptimizationResource"),
+    );
+    // …but not the types both tags share.
+    lacks(&code, &format!("{jobs} pub struct HttpValidationError"));
+    lacks(
+        &code,
+        &format!("{optimizations} pub struct HttpValidationError"),
+    );
+    assert_eq!(
+        ionworks_codegen::tag_features(&serde_json::from_slice(&spec).unwrap(), "api-"),
+        ["api-jobs", "api-optimizations"]
+    );
 }

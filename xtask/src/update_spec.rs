@@ -141,6 +141,15 @@ pub fn update(root: &Path, source: &Source, report: Option<PathBuf>) -> Result<(
     if old != canonical.as_bytes() {
         write_atomic(&target, canonical.as_bytes())?;
     }
+    let manifest = root.join("Cargo.toml");
+    if let Ok(text) = std::fs::read_to_string(&manifest) {
+        let doc = ionworks_codegen::parse_json(canonical.as_bytes()).map_err(|e| e.to_string())?;
+        let synced = sync_api_features(&text, &doc)?;
+        if synced != text {
+            write_atomic(&manifest, synced.as_bytes())?;
+            println!("Cargo.toml: the API features now follow the spec's tags");
+        }
+    }
     for (file, render) in SNAPSHOTS {
         let path = root.join(file);
         let text = snapshot_file(&render(&surface));
@@ -181,6 +190,73 @@ pub fn update(root: &Path, source: &Source, report: Option<PathBuf>) -> Result<(
     Ok(())
 }
 
+const BEGIN: &str = "# BEGIN API FEATURES";
+const END: &str = "# END API FEATURES";
+
+/// `manifest` (a Cargo.toml) with its API-features block rewritten for the
+/// tags of `doc`: `all-apis`, then one `api-<tag>` feature per tag (see
+/// `ionworks_codegen::tag_features`). A manifest without the block is
+/// returned unchanged.
+pub fn sync_api_features(manifest: &str, doc: &serde_json::Value) -> Result<String, String> {
+    let (Some(begin), Some(end)) = (manifest.find(BEGIN), manifest.find(END)) else {
+        return Ok(manifest.to_string());
+    };
+    let begin_line_end = manifest[begin..]
+        .find('\n')
+        .map(|i| begin + i + 1)
+        .ok_or("Cargo.toml: unterminated API-features block")?;
+    if end < begin_line_end {
+        return Err("Cargo.toml: the API-features block ends before it begins".into());
+    }
+    // Feature → the tags it stands for (kebab case can merge spellings).
+    let mut tags: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for op in doc
+        .get("paths")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|item| {
+            ionworks_codegen::HTTP_METHODS
+                .iter()
+                .filter_map(move |m| item.get(*m))
+        })
+    {
+        for tag in op
+            .get("tags")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+        {
+            let feature = ionworks_codegen::tag_features(
+                &serde_json::json!({"paths": {"/": {"get": {"tags": [tag]}}}}),
+                "api-",
+            );
+            let entry = tags.entry(feature.concat()).or_default();
+            if !entry.iter().any(|t| t == tag) {
+                entry.push(tag.to_string());
+            }
+        }
+    }
+    let mut block = String::new();
+    block.push_str("## Every part of the API (each `api-*` feature); on by default.\n");
+    let all: Vec<String> = tags.keys().map(|f| format!("{f:?}")).collect();
+    block.push_str(&format!("all-apis = [{}]\n", all.join(", ")));
+    for (feature, names) in &tags {
+        let names: Vec<String> = names.iter().map(|t| format!("`{t}`")).collect();
+        block.push_str(&format!(
+            "## The operations tagged {}, and the types only they use.\n{feature} = []\n",
+            names.join(" or ")
+        ));
+    }
+    Ok(format!(
+        "{}{block}{}",
+        &manifest[..begin_line_end],
+        &manifest[end..]
+    ))
+}
+
 pub fn check(root: &Path) -> Result<(), String> {
     let fix = "run `cargo xtask update-spec --from openapi.json` to fix";
     let target = root.join("openapi.json");
@@ -195,6 +271,13 @@ pub fn check(root: &Path) -> Result<(), String> {
     let generated = ionworks_codegen::generate(&current, &crate::options())
         .map_err(|e| format!("openapi.json: {e}"))?;
     let surface = crate::surface::of(&current, &generated)?;
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    let doc = ionworks_codegen::parse_json(&current).map_err(|e| e.to_string())?;
+    if sync_api_features(&manifest, &doc)? != manifest {
+        return Err(format!(
+            "Cargo.toml's API features do not match the tags of openapi.json; {fix}"
+        ));
+    }
     for (file, render) in SNAPSHOTS {
         let path = root.join(file);
         let expected = snapshot_file(&render(&surface));

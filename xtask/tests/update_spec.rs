@@ -276,3 +276,32 @@ fn check_fails_on_hand_edits_and_stale_snapshots() {
         run.stderr
     );
 }
+
+#[test]
+fn api_features_follow_the_tags() {
+    let manifest = "[features]\ndefault = [\"all-apis\"]\n# BEGIN API FEATURES (written)\nall-apis = []\n# END API FEATURES\n\n[dependencies]\n";
+    let doc = serde_json::json!({"paths": {
+        "/jobs": {"get": {"tags": ["jobs"]}, "post": {"tags": ["jobs"]}},
+        "/runs": {"get": {"tags": ["Flow Runs", "jobs"]}},
+        "/ping": {"get": {}}
+    }});
+    let synced = xtask::update_spec::sync_api_features(manifest, &doc).unwrap();
+    assert_eq!(
+        synced,
+        "[features]\ndefault = [\"all-apis\"]\n# BEGIN API FEATURES (written)\n\
+         ## Every part of the API (each `api-*` feature); on by default.\n\
+         all-apis = [\"api-flow-runs\", \"api-jobs\"]\n\
+         ## The operations tagged `Flow Runs`, and the types only they use.\napi-flow-runs = []\n\
+         ## The operations tagged `jobs`, and the types only they use.\napi-jobs = []\n\
+         # END API FEATURES\n\n[dependencies]\n"
+    );
+    // Already in step: unchanged; a manifest without the block: untouched.
+    assert_eq!(
+        xtask::update_spec::sync_api_features(&synced, &doc).unwrap(),
+        synced
+    );
+    assert_eq!(
+        xtask::update_spec::sync_api_features("[package]\n", &doc).unwrap(),
+        "[package]\n"
+    );
+}

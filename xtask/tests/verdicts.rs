@@ -205,7 +205,7 @@ fn consumer(dir: &Path) -> PathBuf {
     let root = std::fs::canonicalize(ROOT).unwrap();
     let manifest = format!(
         "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nionworks = {{ path = {:?}, default-features = false }}\n\
+         [dependencies]\nionworks = {{ path = {:?}, default-features = false, features = [\"all-apis\"] }}\n\
          serde_json = \"1\"\nchrono = {{ version = \"0.4\", default-features = false }}\n\n\
          [workspace]\n",
         root.display().to_string()
