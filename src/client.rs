@@ -172,10 +172,15 @@ impl ClientBuilder {
 
     /// Use the caller's `reqwest::Client` (proxies, certificates, a shared
     /// connection pool). Auth, organization and user-agent headers, the
-    /// request timeout and retries are still applied per request.
+    /// request timeout and retries are still applied per request. With the
+    /// default `rustls` feature, start from [`crate::http_client_builder`]:
+    /// `reqwest::Client::new()` needs a crypto provider installed
+    /// process-wide.
     ///
     /// ```
-    /// let http = reqwest::Client::new();
+    /// let http = ionworks::http_client_builder()?
+    ///     .build()
+    ///     .map_err(ionworks::ConfigError::HttpClient)?;
     /// let client = ionworks::Client::builder().api_key("k").http_client(http).build()?;
     /// # Ok::<(), ionworks::ConfigError>(())
     /// ```
@@ -191,10 +196,10 @@ impl ClientBuilder {
         let headers = headers(&config, &credential.kind, &credential.secret)?;
         let http = match self.http_client {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => crate::tls::http_client_builder()?
                 .connect_timeout(config.connect_timeout().unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .build()
-                .map_err(|e| ConfigError::HttpClient(error::root_cause(&e)))?,
+                .map_err(ConfigError::HttpClient)?,
         };
         let base_url = config.base_url().to_string();
         let state = ClientState {
@@ -409,7 +414,7 @@ mod tests {
     #[test]
     fn large_bodies_are_gzipped_small_ones_are_not() {
         use std::io::Read as _;
-        let http = reqwest::Client::new();
+        let http = crate::http_client_builder().unwrap().build().unwrap();
         let small = http.post("http://127.0.0.1/x").body(vec![b'a'; 1000]);
         let mut small = small.build().unwrap();
         compress_large_body(&mut small);

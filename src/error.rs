@@ -664,9 +664,11 @@ pub enum ConfigError {
     },
     /// `connect_timeout` cannot be applied to a caller's `reqwest::Client`.
     ConnectTimeoutWithHttpClient,
-    /// reqwest could not build its client (for example, the TLS backend
-    /// failed); the message is reqwest's, with its cause.
-    HttpClient(String),
+    /// reqwest could not build its client; the message shows its cause.
+    HttpClient(reqwest::Error),
+    /// The TLS configuration could not be made (for example, no root
+    /// certificates could be loaded from the system).
+    Tls(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl fmt::Display for ConfigError {
@@ -697,7 +699,8 @@ impl fmt::Display for ConfigError {
                 "ClientBuilder::connect_timeout cannot be applied to a caller's reqwest::Client \
                  (ClientBuilder::http_client); set it on that client instead"
             ),
-            Self::HttpClient(e) => write!(f, "cannot build the HTTP client: {e}"),
+            Self::HttpClient(e) => write!(f, "cannot build the HTTP client: {}", root_cause(e)),
+            Self::Tls(e) => write!(f, "cannot set up TLS: {}", root_cause(e.as_ref())),
         }
     }
 }

@@ -126,6 +126,7 @@ mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod tls;
 pub mod upload;
 pub mod wait;
 
@@ -140,6 +141,7 @@ pub use raw::RawRequest;
 /// and [`Client::request`]'s `Method`).
 pub use reqwest;
 pub use retry::RetryPolicy;
+pub use tls::http_client_builder;
 
 /// The server's rule for a job in `status`: `(is_terminal, is_failed)`.
 /// Terminal: completed, failed or canceled; failed: failed or canceled.

@@ -523,7 +523,7 @@ mod tests {
                     .await;
             }
         });
-        let client = reqwest::Client::new();
+        let client = crate::http_client_builder().unwrap().build().unwrap();
         let policy = RetryPolicy::default().with_initial_backoff(Duration::from_millis(1));
         let stream = futures_stream(b"streamed".to_vec());
         let request = client

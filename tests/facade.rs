@@ -67,6 +67,7 @@ async fn exact_headers_from_the_environment() {
     assert_eq!(seen.header("x-api-key"), Some(KEY));
     assert_eq!(seen.header("x-organization-id"), Some("org-42"));
     assert_eq!(seen.header("accept"), Some("application/json"));
+    // reqwest's `gzip` feature: compressed responses are decoded.
     assert_eq!(seen.header("accept-encoding"), Some("gzip"));
     assert_eq!(
         seen.header("user-agent"),
@@ -84,7 +85,7 @@ async fn bearer_token_and_caller_http_client() {
             ("IONWORKS_API_KEY", KEY),
             ("IONWORKS_API_TOKEN", TOKEN),
         ]))
-        .http_client(reqwest::Client::new())
+        .http_client(ionworks::http_client_builder().unwrap().build().unwrap())
         .user_agent("my-app/1.0")
         .build()
         .unwrap();
@@ -540,7 +541,7 @@ async fn nothing_formats_a_secret() {
             .unwrap_err(),
         Client::builder()
             .api_key(KEY)
-            .http_client(reqwest::Client::new())
+            .http_client(ionworks::http_client_builder().unwrap().build().unwrap())
             .connect_timeout(Duration::from_secs(1))
             .build()
             .unwrap_err(),

@@ -27,7 +27,10 @@ fn no_retries(stand_in: &StandIn) -> Client {
 
 /// Raw `POST /jobs` with the stand-in's key, for exact bodies.
 async fn post_jobs(stand_in: &StandIn, body: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    let response = ionworks::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap()
         .post(format!("{}/jobs", stand_in.base_url()))
         .header("x-api-key", stand_in.api_key())
         .header("content-type", "application/json")
@@ -230,7 +233,7 @@ async fn credentials_are_required() {
         .build()
         .unwrap();
     assert_eq!(status_of(wrong.get_job().job_id("j").send().await), 401);
-    let http = reqwest::Client::new();
+    let http = ionworks::http_client_builder().unwrap().build().unwrap();
     let url = format!("{}/jobs/j", stand_in.base_url());
     let none = http.get(&url).send().await.unwrap();
     assert_eq!(none.status().as_u16(), 401);
@@ -251,7 +254,7 @@ async fn credentials_are_required() {
 #[tokio::test]
 async fn unknown_ids_and_routes_are_404_with_detail() {
     let stand_in = StandIn::start().await.unwrap();
-    let http = reqwest::Client::new();
+    let http = ionworks::http_client_builder().unwrap().build().unwrap();
     for (path, detail) in [
         ("/jobs/job%2F1", "Job job/1 not found"),
         ("/optimizations/o-1", "Optimization o-1 not found"),
@@ -386,7 +389,7 @@ async fn injected_status_faults_then_recovery() {
 async fn rate_limit_delay_and_dropped_connection() {
     let stand_in = StandIn::start().await.unwrap();
     let id = stand_in.add_optimization(Schedule::manual());
-    let http = reqwest::Client::new();
+    let http = ionworks::http_client_builder().unwrap().build().unwrap();
     let url = format!("{}/optimizations/{id}", stand_in.base_url());
     stand_in.inject(
         Fault::RateLimited {
@@ -493,7 +496,10 @@ async fn gzip_request_bodies_are_accepted() {
     let log = stand_in.requests();
     assert_eq!(log[0].header("content-encoding"), Some("gzip"));
     // A body that is not gzip although it says so is a 400.
-    let response = reqwest::Client::new()
+    let response = ionworks::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap()
         .post(format!("{}/jobs", stand_in.base_url()))
         .header("x-api-key", stand_in.api_key())
         .header("content-type", "application/json")

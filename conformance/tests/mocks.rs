@@ -9,6 +9,14 @@
 use httpmock::MockServer;
 use ionworks_conformance::{CLIENTS, prefect};
 
+/// In a workspace build reqwest may have rustls without a crypto provider
+/// (`ionworks`'s default `rustls` feature), and it sets up TLS whenever a
+/// client is built, even for plain HTTP: the generated `Client::new` needs a
+/// provider installed process-wide, as in an application.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Says which generated clients this build compiled, and why one is missing.
 #[test]
 fn report_the_compiled_clients() {
@@ -46,6 +54,7 @@ async fn an_array_query_parameter_matches_one_pair_per_item() {
         when.status(&vec![]);
         then.ok(&vec![]);
     });
+    install_crypto_provider();
     let client = skyvern::Client::new(&server.base_url());
 
     let workflows = client
@@ -88,6 +97,7 @@ async fn a_response_of_a_primitive_type_is_mocked_by_value() {
     let count = server.count_flows(|_, then| {
         then.ok(42);
     });
+    install_crypto_provider();
     let n = prefect::Client::new(&server.base_url())
         .count_flows()
         .body(prefect::types::BodyCountFlowsFlowsCountPost::default())
@@ -101,6 +111,7 @@ async fn a_response_of_a_primitive_type_is_mocked_by_value() {
 #[tokio::test]
 async fn every_operation_returns_the_sdk_error_type() {
     use prefect::mock::MockServerExt;
+    install_crypto_provider();
 
     let server = MockServer::start_async().await;
     // A documented 422 decodes into the spec's own error body, reachable

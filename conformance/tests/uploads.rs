@@ -20,7 +20,8 @@ fn fnv(bytes: &[u8]) -> String {
 fn client(stand_in: &StandIn) -> uploads::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-api-key", stand_in.api_key().parse().unwrap());
-    let http = reqwest::Client::builder()
+    let http = ionworks::http_client_builder()
+        .unwrap()
         .default_headers(headers)
         .build()
         .unwrap();
@@ -272,6 +273,9 @@ async fn the_typed_mocks_match_forms_by_part_name() {
     use httpmock::MockServer;
     use uploads::mock::MockServerExt;
 
+    // The generated `Client::new` builds its own reqwest client, which needs
+    // a crypto provider installed (see `tests/mocks.rs`).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let server = MockServer::start_async().await;
     let mock = server.fit_from_file(|when, then| {
         when.part("file").part("model");

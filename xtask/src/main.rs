@@ -1,69 +1,219 @@
 //! Maintainer tasks: `cargo xtask <command>`.
+//!
+//! Exit status: 0 on success (and for `--help`), 1 when the task failed, 2
+//! for a command line that is not understood (the usage is printed).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod build_cost;
+
 const USAGE: &str = "\
-usage: cargo xtask <command>
+usage: cargo xtask <command> [options]
 
 commands:
-  codegen --spec PATH [--out FILE] [--converted FILE] [--report] [--surface]
-      Generate the Rust client for any OpenAPI 3.0/3.1 JSON document and write
-      it to FILE (default: standard output). --converted writes the 3.0
-      document handed to progenitor; --report prints what was generated and
-      what was left out; --surface prints the reviewed API surface.
+  codegen      generate the Rust client for any OpenAPI 3.0/3.1 JSON document
+  update-spec  refresh openapi.json and the API-surface snapshots, report the change
+  build-cost   measure cold builds of a consumer, the quickstart, xtask and plain reqwest
 
-  update-spec [--url URL | --from FILE] [--report FILE] [--check]
-      Fetch the upstream spec (default https://api.ionworks.com/openapi.json)
-      or read FILE, check that the codegen accepts it, write openapi.json in
-      canonical form (sorted keys, two-space indent), refresh the API-surface
-      snapshots in tests/snapshots/ and print the change report (--report
-      writes it as Markdown). Nothing is written if the codegen rejects the
-      new document. --check (offline) fails if openapi.json is not canonical
-      or the snapshots are stale.
+`cargo xtask <command> --help` (or `-h`, or `cargo xtask help <command>`)
+prints a command's options.
 ";
+
+/// A subcommand: its name, usage, flags and what it does.
+struct Command {
+    name: &'static str,
+    usage: &'static str,
+    /// Flags followed by a value.
+    with_value: &'static [&'static str],
+    /// Flags on their own.
+    bare: &'static [&'static str],
+    run: fn(&Flags) -> Result<(), Error>,
+}
+
+const COMMANDS: [Command; 3] = [
+    Command {
+        name: "codegen",
+        usage: "\
+usage: cargo xtask codegen --spec PATH [--out FILE] [--converted FILE] [--report] [--surface]
+
+Generate the Rust client for any OpenAPI 3.0/3.1 JSON document, with the
+same pipeline as build.rs.
+
+options:
+  --spec PATH       the OpenAPI document (JSON)
+  --out FILE        write the generated code to FILE (default: standard output)
+  --converted FILE  write the OpenAPI 3.0 document handed to progenitor
+  --report          print what was generated and what was left out
+  --surface         print the reviewed API surface
+  -h, --help        print this help
+",
+        with_value: &["--spec", "--out", "--converted"],
+        bare: &["--report", "--surface"],
+        run: codegen,
+    },
+    Command {
+        name: "update-spec",
+        usage: "\
+usage: cargo xtask update-spec [--url URL | --from FILE] [--report FILE] [--check]
+
+Fetch the upstream spec or read FILE, check that the codegen accepts it,
+write openapi.json in canonical form (sorted keys, two-space indent), refresh
+the API-surface snapshots in tests/snapshots/ and print the change report.
+Nothing is written if the codegen rejects the new document.
+
+options:
+  --url URL      fetch from URL (default https://api.ionworks.com/openapi.json)
+  --from FILE    read FILE instead of fetching
+  --report FILE  also write the change report to FILE as Markdown
+  --check        (offline) fail if openapi.json is not canonical or the
+                 snapshots are stale; writes nothing
+  --root DIR     the workspace to update (default: this one)
+  -h, --help     print this help
+",
+        with_value: &["--url", "--from", "--report", "--root"],
+        bare: &["--check"],
+        run: update_spec,
+    },
+    Command {
+        name: "build-cost",
+        usage: "\
+usage: cargo xtask build-cost [--only LIST] [--units]
+
+Build cold, one after the other, each into a fresh target directory:
+  consumer    a minimal crate using ionworks (default features) and tokio
+  quickstart  `cargo build --example quickstart` of this workspace
+  xtask       `cargo build -p xtask`
+  reqwest     the floor: a crate using plain reqwest (default features and
+              `json`), serde and tokio
+and print, for each, the wall time and cargo's unit time by group: runtime
+crates, build-only crates (build-dependencies, proc macros and what only
+they pull), C builds (runs of build scripts that use cc or cmake) and ours
+(path crates). Takes minutes; measure on an otherwise idle machine.
+
+options:
+  --only LIST  a comma-separated subset of consumer,quickstart,xtask,reqwest
+  --units      list every unit with its group and time
+  --root DIR   the workspace to measure (default: this one)
+  -h, --help   print this help
+",
+        with_value: &["--only", "--root"],
+        bare: &["--units"],
+        run: build_cost,
+    },
+];
+
+/// Why a command did not succeed.
+enum Error {
+    /// The command line was not understood: exit status 2, with the usage.
+    Usage {
+        message: String,
+        usage: &'static str,
+    },
+    /// The task itself failed: exit status 1.
+    Failed(String),
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Self::Failed(message)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Self::Failed(message.to_string())
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("codegen") => codegen(&args[1..]),
-        Some("update-spec") => update_spec(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
-        None => Err(USAGE.to_string()),
-    };
-    match result {
+    match dispatch(&args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Error::Usage { message, usage }) => {
+            eprintln!("error: {message}\n\n{usage}");
+            ExitCode::from(2)
+        }
+        Err(Error::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
+fn dispatch(args: &[String]) -> Result<(), Error> {
+    let usage_error = |message: String| Error::Usage {
+        message,
+        usage: USAGE,
+    };
+    let find = |name: &str| {
+        COMMANDS
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| usage_error(format!("unknown command `{name}`")))
+    };
+    match args.first().map(String::as_str) {
+        None => Err(usage_error("no command given".into())),
+        Some("-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some("help") => {
+            match args.get(1) {
+                None => print!("{USAGE}"),
+                Some(name) => print!("{}", find(name)?.usage),
+            }
+            Ok(())
+        }
+        Some(name) if name.starts_with('-') => {
+            Err(usage_error(format!("unexpected argument `{name}`")))
+        }
+        Some(name) => {
+            let command = find(name)?;
+            match Flags::parse(command, &args[1..])? {
+                Some(flags) => (command.run)(&flags),
+                None => {
+                    print!("{}", command.usage);
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
 /// `--name value` pairs and bare `--flag`s.
 struct Flags {
+    usage: &'static str,
     values: Vec<(String, Option<String>)>,
 }
 
 impl Flags {
-    fn parse(args: &[String], with_value: &[&str], bare: &[&str]) -> Result<Self, String> {
+    /// The command's flags, or `None` when `-h`/`--help` asks for its usage.
+    fn parse(command: &Command, args: &[String]) -> Result<Option<Self>, Error> {
+        let usage_error = |message: String| Error::Usage {
+            message,
+            usage: command.usage,
+        };
         let mut values = Vec::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
-            if with_value.contains(&a.as_str()) {
-                let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
+            if a == "-h" || a == "--help" {
+                return Ok(None);
+            } else if command.with_value.contains(&a.as_str()) {
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage_error(format!("{a} needs a value")))?;
                 values.push((a.clone(), Some(v.clone())));
-            } else if bare.contains(&a.as_str()) {
+            } else if command.bare.contains(&a.as_str()) {
                 values.push((a.clone(), None));
             } else {
-                return Err(format!("unexpected argument `{a}`\n\n{USAGE}"));
+                return Err(usage_error(format!("unexpected argument `{a}`")));
             }
         }
-        Ok(Self { values })
+        Ok(Some(Self {
+            usage: command.usage,
+            values,
+        }))
     }
 
     fn value(&self, name: &str) -> Option<&str> {
@@ -77,15 +227,29 @@ impl Flags {
     fn has(&self, name: &str) -> bool {
         self.values.iter().any(|(n, _)| n == name)
     }
+
+    /// A command line the command cannot act on.
+    fn usage_error(&self, message: &str) -> Error {
+        Error::Usage {
+            message: message.to_string(),
+            usage: self.usage,
+        }
+    }
+
+    /// `--root DIR`, or this workspace.
+    fn root(&self) -> PathBuf {
+        self.value("--root")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+    }
 }
 
-fn codegen(args: &[String]) -> Result<(), String> {
-    let flags = Flags::parse(
-        args,
-        &["--spec", "--out", "--converted"],
-        &["--report", "--surface"],
-    )?;
-    let spec = PathBuf::from(flags.value("--spec").ok_or("codegen needs --spec PATH")?);
+fn codegen(flags: &Flags) -> Result<(), Error> {
+    let spec = PathBuf::from(
+        flags
+            .value("--spec")
+            .ok_or_else(|| flags.usage_error("codegen needs --spec PATH"))?,
+    );
     let bytes = std::fs::read(&spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
     let generated = ionworks_codegen::generate(&bytes, &xtask::options())
         .map_err(|e| format!("{}: {e}", spec.display()))?;
@@ -119,25 +283,39 @@ fn codegen(args: &[String]) -> Result<(), String> {
 
 use xtask::update_spec;
 
-fn update_spec(args: &[String]) -> Result<(), String> {
-    let flags = Flags::parse(
-        args,
-        &["--url", "--from", "--report", "--root"],
-        &["--check"],
-    )?;
-    let root = flags
-        .value("--root")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+fn update_spec(flags: &Flags) -> Result<(), Error> {
+    let root = flags.root();
     if flags.has("--check") {
-        return update_spec::check(&root);
+        return Ok(update_spec::check(&root)?);
     }
     let source = match (flags.value("--url"), flags.value("--from")) {
-        (Some(_), Some(_)) => return Err("give either --url or --from, not both".into()),
+        (Some(_), Some(_)) => {
+            return Err(flags.usage_error("give either --url or --from, not both"));
+        }
         (None, Some(file)) => update_spec::Source::File(PathBuf::from(file)),
         (url, None) => {
             update_spec::Source::Url(url.unwrap_or(update_spec::DEFAULT_URL).to_string())
         }
     };
-    update_spec::update(&root, &source, flags.value("--report").map(PathBuf::from))
+    Ok(update_spec::update(
+        &root,
+        &source,
+        flags.value("--report").map(PathBuf::from),
+    )?)
+}
+
+fn build_cost(flags: &Flags) -> Result<(), Error> {
+    if let Some(bad) = flags
+        .value("--only")
+        .into_iter()
+        .flat_map(|list| list.split(','))
+        .find(|name| !build_cost::BUILDS.contains(&name.trim()))
+    {
+        return Err(flags.usage_error(&format!("--only: unknown build `{bad}`")));
+    }
+    Ok(build_cost::run(
+        &flags.root(),
+        flags.value("--only"),
+        flags.has("--units"),
+    )?)
 }

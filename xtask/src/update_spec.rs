@@ -2,6 +2,7 @@
 //! snapshots, and report what the change means for callers.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Surface;
@@ -37,13 +38,39 @@ fn snapshot_file(contents: &str) -> String {
 }
 
 fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let client = reqwest::blocking::Client::builder()
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    runtime.block_on(fetch_async(url))
+}
+
+/// The TLS set-up of `ionworks` with its default `rustls` feature (see
+/// `src/tls.rs`): the ring provider and the platform's verifier.
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+async fn fetch_async(url: &str) -> Result<Vec<u8>, String> {
+    let tls = tls_config().map_err(|e| format!("cannot set up TLS: {e}"))?;
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("ionworks-xtask/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-    let response = client.get(url).send().map_err(|e| {
+    let response = client.get(url).send().await.map_err(|e| {
         if e.is_timeout() {
             format!("{url} did not answer within 30 s")
         } else if e.is_connect() {
@@ -61,6 +88,7 @@ fn fetch(url: &str) -> Result<Vec<u8>, String> {
         .to_string();
     let body = response
         .bytes()
+        .await
         .map_err(|e| format!("reading the body of {url} failed: {e}"))?;
     if !status.is_success() {
         return Err(format!("{url} answered HTTP {status}: {}", excerpt(&body)));

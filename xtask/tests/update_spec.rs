@@ -30,10 +30,15 @@ struct Run {
 }
 
 fn xtask(root: &Path, args: &[&str]) -> Run {
+    xtask_env(root, args, &[])
+}
+
+fn xtask_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .arg("update-spec")
         .args(args)
         .args(["--root", root.to_str().unwrap()])
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     Run {
@@ -69,6 +74,51 @@ fn serve(status: &'static str, content_type: &'static str, body: Vec<u8>) -> Str
             );
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+/// Serve `body` over TLS with `../tests/tls/NAME.pem` to every connection;
+/// returns the URL.
+fn serve_tls(name: &str, body: Vec<u8>) -> String {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let dir = Path::new(ROOT).join("tests/tls");
+    let certs = CertificateDer::pem_file_iter(dir.join(format!("{name}.pem")))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join(format!("{name}.key"))).unwrap();
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}/openapi.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let connection = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut stream = rustls::StreamOwned::new(connection, tcp);
+            let mut buf = [0u8; 4096];
+            if stream.read(&mut buf).is_err() {
+                continue;
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+            stream.conn.send_close_notify();
+            let _ = stream.flush();
         }
     });
     url
@@ -152,6 +202,30 @@ fn update_from_a_local_server_writes_spec_snapshots_and_report() {
     let md = std::fs::read_to_string(report).unwrap();
     assert!(md.contains("`variant JobStatus::Archived`"), "{md}");
     assert!(xtask(ws.path(), &["--check"]).ok, "fresh after an update");
+}
+
+/// The fetch speaks TLS with the set-up of `ionworks` (ring, the platform's
+/// verifier, which reads `SSL_CERT_FILE`).
+#[test]
+fn update_over_https_trusts_the_platform_roots_only() {
+    let ws = scratch();
+    let before = state(ws.path());
+    let ca = Path::new(ROOT).join("tests/tls/ca.pem");
+    let env = [("SSL_CERT_FILE", ca.to_str().unwrap())];
+    let body = std::fs::read(Path::new(ROOT).join("openapi.json")).unwrap();
+
+    let run = xtask_env(
+        ws.path(),
+        &["--url", &serve_tls("server", body.clone())],
+        &env,
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.starts_with("no changes"), "{}", run.stdout);
+
+    let run = xtask_env(ws.path(), &["--url", &serve_tls("untrusted", body)], &env);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("UnknownIssuer"), "{}", run.stderr);
+    assert_eq!(state(ws.path()), before);
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //! drop their output inside the timed region.
 //!
 //! ```text
-//! cargo bench -p ionworks-codegen
+//! cargo bench -p ionworks-bench --bench codegen
 //! ```
 
 use divan::Bencher;

@@ -2,8 +2,8 @@
 //! reqwest, on one connection pool, against a minimal keep-alive HTTP/1.1
 //! server on 127.0.0.1 that answers every request with a fixed JobResponse.
 //!
-//! `cargo bench -p ionworks --bench get_job` prints divan's table, then two
-//! summary lines with requests/s of both and their ratio (target ≥ 0.9):
+//! `cargo bench -p ionworks-bench --bench get_job` prints divan's table, then
+//! two summary lines with requests/s of both and their ratio (target ≥ 0.9):
 //! one request at a time, and 16 at once on the same pool.
 
 use std::sync::LazyLock;
@@ -29,7 +29,7 @@ static SETUP: LazyLock<Setup> = LazyLock::new(|| {
         .enable_all()
         .build()
         .expect("runtime");
-    let http = reqwest::Client::new();
+    let http = ionworks::http_client_builder().unwrap().build().unwrap();
     let sdk = ionworks::Client::builder()
         .base_url(&url)
         .api_key(KEY)

@@ -1,0 +1,150 @@
+//! The command line: help on every command, exit status 2 for what is not
+//! understood.
+
+use std::process::Command;
+
+const COMMANDS: [&str; 3] = ["codegen", "update-spec", "build-cost"];
+
+/// A flag without a value of each command.
+fn bare_flag(command: &str) -> &'static str {
+    match command {
+        "codegen" => "--report",
+        "update-spec" => "--check",
+        _ => "--units",
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn xtask(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn help_lists_every_command() {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
+        let run = xtask(args);
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.starts_with("usage: cargo xtask <command>"));
+        for command in COMMANDS {
+            assert!(run.stdout.contains(command), "{args:?}: {}", run.stdout);
+        }
+        assert!(run.stderr.is_empty(), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn help_on_every_command_prints_its_usage() {
+    for command in COMMANDS {
+        let expected = format!("usage: cargo xtask {command}");
+        for args in [
+            vec![command, "--help"],
+            vec![command, "-h"],
+            vec!["help", command],
+            // Help wins wherever it appears among the flags.
+            vec![command, bare_flag(command), "--help"],
+        ] {
+            let run = xtask(&args);
+            assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+            assert!(
+                run.stdout.starts_with(&expected),
+                "{args:?}: {}",
+                run.stdout
+            );
+            assert!(run.stdout.contains("-h, --help"), "{args:?}");
+            assert!(run.stderr.is_empty(), "{args:?}: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
+fn an_unknown_flag_exits_2_with_the_usage() {
+    for command in COMMANDS {
+        let run = xtask(&[command, "--frobnicate"]);
+        assert_eq!(run.code, Some(2), "{command}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("error: unexpected argument `--frobnicate`"),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains(&format!("usage: cargo xtask {command}")),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty());
+    }
+}
+
+#[test]
+fn an_unknown_command_or_none_exits_2_with_the_usage() {
+    for (args, message) in [
+        (&["frobnicate"][..], "error: unknown command `frobnicate`"),
+        (
+            &["--frobnicate"],
+            "error: unexpected argument `--frobnicate`",
+        ),
+        (
+            &["help", "frobnicate"],
+            "error: unknown command `frobnicate`",
+        ),
+        (&[], "error: no command given"),
+    ] {
+        let run = xtask(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with(message), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("usage: cargo xtask <command>"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_missing_value_or_required_flag_exits_2() {
+    for (args, message) in [
+        (&["codegen"][..], "error: codegen needs --spec PATH"),
+        (&["codegen", "--spec"], "error: --spec needs a value"),
+        (
+            &["update-spec", "--url", "u", "--from", "f"],
+            "error: give either --url or --from, not both",
+        ),
+        (
+            &["build-cost", "--only", "consumer,nope"],
+            "error: --only: unknown build `nope`",
+        ),
+    ] {
+        let run = xtask(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with(message), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("usage: cargo xtask"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_failing_task_exits_1_without_the_usage() {
+    let run = xtask(&["codegen", "--spec", "/nonexistent/openapi.json"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: cannot read /nonexistent/openapi.json"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("usage:"), "{}", run.stderr);
+}
