@@ -3,14 +3,15 @@
 
 use std::process::Command;
 
-const COMMANDS: [&str; 3] = ["codegen", "update-spec", "build-cost"];
+const COMMANDS: [&str; 4] = ["codegen", "update-spec", "build-cost", "generated-cost"];
 
-/// A flag without a value of each command.
-fn bare_flag(command: &str) -> &'static str {
+/// A flag of each command, with its value if it takes one.
+fn some_flag(command: &str) -> &'static [&'static str] {
     match command {
-        "codegen" => "--report",
-        "update-spec" => "--check",
-        _ => "--units",
+        "codegen" => &["--report"],
+        "update-spec" => &["--check"],
+        "build-cost" => &["--units"],
+        _ => &["--tags", "3"],
     }
 }
 
@@ -54,7 +55,7 @@ fn help_on_every_command_prints_its_usage() {
             vec![command, "-h"],
             vec!["help", command],
             // Help wins wherever it appears among the flags.
-            vec![command, bare_flag(command), "--help"],
+            [&[command][..], some_flag(command), &["--help"]].concat(),
         ] {
             let run = xtask(&args);
             assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
@@ -127,6 +128,10 @@ fn a_missing_value_or_required_flag_exits_2() {
         (
             &["build-cost", "--only", "consumer,nope"],
             "error: --only: unknown build `nope`",
+        ),
+        (
+            &["generated-cost", "--tags", "many"],
+            "error: --tags: `many` is not a number",
         ),
     ] {
         let run = xtask(args);
