@@ -66,6 +66,18 @@ fn any(features: &BTreeSet<String>) -> TokenStream {
     quote::quote!(any(#(#list),*))
 }
 
+/// Gates a method named after an operation (a client method, a mock
+/// method) with that operation's features, if it has any.
+fn gate_method(
+    ident: &syn::Ident,
+    attrs: &mut Vec<syn::Attribute>,
+    op_gates: &BTreeMap<String, BTreeSet<String>>,
+) {
+    if let Some(gate) = op_gates.get(&ident.to_string()).filter(|g| !g.is_empty()) {
+        attrs.push(cfg(gate));
+    }
+}
+
 fn cfg(features: &BTreeSet<String>) -> syn::Attribute {
     let any = any(features);
     syn::parse_quote!(#[cfg(#any)])
@@ -174,12 +186,8 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
                 if imp.trait_.is_none() && self_name(&imp.self_ty).as_deref() == Some("Client") =>
             {
                 for member in imp.items.iter_mut() {
-                    if let ImplItem::Fn(f) = member
-                        && let Some(gate) = op_gates
-                            .get(&f.sig.ident.to_string())
-                            .filter(|g| !g.is_empty())
-                    {
-                        f.attrs.push(cfg(gate));
+                    if let ImplItem::Fn(f) = member {
+                        gate_method(&f.sig.ident, &mut f.attrs, &op_gates);
                     }
                 }
             }
@@ -275,23 +283,15 @@ fn gate_mocks(m: &mut syn::ItemMod, op_gates: &BTreeMap<String, BTreeSet<String>
             }
             Item::Trait(t) => {
                 for member in t.items.iter_mut() {
-                    if let TraitItem::Fn(f) = member
-                        && let Some(gate) = op_gates
-                            .get(&f.sig.ident.to_string())
-                            .filter(|g| !g.is_empty())
-                    {
-                        f.attrs.push(cfg(gate));
+                    if let TraitItem::Fn(f) = member {
+                        gate_method(&f.sig.ident, &mut f.attrs, op_gates);
                     }
                 }
             }
             Item::Impl(imp) => {
                 for member in imp.items.iter_mut() {
-                    if let ImplItem::Fn(f) = member
-                        && let Some(gate) = op_gates
-                            .get(&f.sig.ident.to_string())
-                            .filter(|g| !g.is_empty())
-                    {
-                        f.attrs.push(cfg(gate));
+                    if let ImplItem::Fn(f) = member {
+                        gate_method(&f.sig.ident, &mut f.attrs, op_gates);
                     }
                 }
             }
