@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod build_cost;
+mod corpus_output;
 mod generated_cost;
 
 const USAGE: &str = "\
@@ -18,6 +19,8 @@ commands:
   build-cost   measure cold builds of a consumer, the quickstart, xtask and plain reqwest
   generated-cost
                measure the compile time of a generated client, by API tag
+  generate-corpus
+               write the generated output of openapi.json and the conformance documents
 
 `cargo xtask <command> --help` (or `-h`, or `cargo xtask help <command>`)
 prints a command's options.
@@ -34,7 +37,7 @@ struct Command {
     run: fn(&Flags) -> Result<(), Error>,
 }
 
-const COMMANDS: [Command; 4] = [
+const COMMANDS: [Command; 5] = [
     Command {
         name: "codegen",
         usage: "\
@@ -126,6 +129,27 @@ options:
         with_value: &["--spec", "--tags", "--root"],
         bare: &[],
         run: generated_cost,
+    },
+    Command {
+        name: "generate-corpus",
+        usage: "\
+usage: cargo xtask generate-corpus --out DIR
+
+Generate the client for openapi.json and every available conformance
+document (IONWORKS_CONFORMANCE_DIR adds the ones not vendored), with the
+options of build.rs and with the defaults, and write the code, the
+converted document and the report (or the error) of each into DIR. Two
+such folders, written before and after a change to the generator, compare
+with `diff -r`.
+
+options:
+  --out DIR   the folder to write into (created if missing)
+  --root DIR  the workspace whose openapi.json to read (default: this one)
+  -h, --help  print this help
+",
+        with_value: &["--out", "--root"],
+        bare: &[],
+        run: generate_corpus,
     },
 ];
 
@@ -359,4 +383,14 @@ fn build_cost(flags: &Flags) -> Result<(), Error> {
         flags.value("--only"),
         flags.has("--units"),
     )?)
+}
+
+fn generate_corpus(flags: &Flags) -> Result<(), Error> {
+    let out = flags
+        .value("--out")
+        .ok_or_else(|| flags.usage_error("generate-corpus needs --out DIR"))?;
+    for line in corpus_output::write(&flags.root(), std::path::Path::new(out))? {
+        eprintln!("{line}");
+    }
+    Ok(())
 }
