@@ -12,6 +12,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value, json};
 
 use crate::error::{CodegenError, Ptr, Report};
+use crate::schema::{self, Place};
 
 /// A documented bound on one property of a request type, enforced before a
 /// request is sent (typify 0.8 does not enforce numeric bounds at all; see
@@ -182,7 +183,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         ));
     }
     root.entry("paths").or_insert_with(|| json!({}));
-    check_refs(&doc, &doc, &ROOT)?;
+    check_refs(&doc)?;
     check_alias_cycles(&doc)?;
     let ref_docs = ref_descriptions(&doc);
     let root = doc.as_object_mut().expect("checked above");
@@ -1103,6 +1104,14 @@ impl Cx<'_> {
         if has_null {
             o.insert("nullable".into(), json!(true));
         }
+        if let Some(strings) = groups.get_mut("string") {
+            let renamed = distinct_variant_names(strings);
+            if let Some(Value::String(d)) = member_mut(o, "default")
+                && let Some((_, placeholder)) = renamed.iter().find(|(wire, _)| wire == d)
+            {
+                *d = placeholder.clone();
+            }
+        }
         if groups.len() == 1 {
             let (t, vals) = groups.into_iter().next().expect("one");
             o.insert("enum".into(), Value::Array(vals));
@@ -1117,6 +1126,65 @@ impl Cx<'_> {
             o.insert("oneOf".into(), Value::Array(branches));
         }
     }
+}
+
+/// Separates a string enum value from the number that gives its variant a
+/// name of its own (see [`distinct_variant_names`]); the rewrite of open
+/// enums keeps only what is before it.
+pub(crate) const VARIANT_SEPARATOR: char = '\u{1f}';
+
+/// typify 0.8 names the variants of a string enum after their values
+/// (`TypeEntryEnum::from_metadata` in `typify-impl/src/type_entry.rs`:
+/// Pascal case, then, if that collides, with `_` and other non-identifier
+/// characters spelled `X`) and panics "Failed to make unique variant names"
+/// when both collide, as values that differ only in case do (SCIM's `add`,
+/// `Add`). Then each colliding value after the first becomes
+/// `value\u{1f}n` (variant `ValueN`), which the rewrite turns back into
+/// `value` on the wire; exact duplicates are dropped. Returns the
+/// `(value, placeholder)` pairs.
+fn distinct_variant_names(values: &mut Vec<Value>) -> Vec<(String, String)> {
+    use heck::ToPascalCase;
+    fn first_pass(v: &str) -> String {
+        v.replace('\'', "")
+            .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+            .to_pascal_case()
+    }
+    fn second_pass(v: &str) -> String {
+        first_pass(&v.replace(|c: char| !c.is_alphanumeric(), "X"))
+    }
+    let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+    let unique = |name: fn(&str) -> String| {
+        let mut names: Vec<String> = strings.iter().map(|v| name(v)).collect();
+        names.sort();
+        names.windows(2).all(|w| w[0] != w[1])
+    };
+    if unique(first_pass) || unique(second_pass) {
+        return Vec::new();
+    }
+    let mut seen_values = BTreeSet::new();
+    values.retain(|v| seen_values.insert(v.to_string()));
+    let mut names: BTreeSet<String> = values
+        .iter()
+        .filter_map(Value::as_str)
+        .map(first_pass)
+        .collect();
+    let mut taken = BTreeSet::new();
+    let mut renamed = Vec::new();
+    for v in values.iter_mut() {
+        let Value::String(text) = v else { continue };
+        if taken.insert(first_pass(text)) {
+            continue;
+        }
+        let placeholder = (2..)
+            .map(|n| format!("{text}{VARIANT_SEPARATOR}{n}"))
+            .find(|p| !names.contains(&first_pass(p)))
+            .expect("an unused number");
+        names.insert(first_pass(&placeholder));
+        taken.insert(first_pass(&placeholder));
+        renamed.push((text.clone(), placeholder.clone()));
+        *text = placeholder;
+    }
+    renamed
 }
 
 /// Whether [`Cx::schema`] would change nothing in `o` but its `title` and
@@ -1207,24 +1275,21 @@ pub(crate) fn fastapi_path_suffix(path: &str) -> String {
         .collect()
 }
 
-/// Every `#/components/schemas/X` referenced anywhere below `v`.
-fn refs_in(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(o) => {
-            if let Some(Value::String(r)) = member(o, "$ref")
-                && let Some(name) = r.strip_prefix("#/components/schemas/")
-            {
-                out.insert(if name.contains('~') {
-                    name.replace("~1", "/").replace("~0", "~")
-                } else {
-                    name.to_owned()
-                });
-            }
-            o.values().for_each(|c| refs_in(c, out));
+/// Every `#/components/schemas/X` referenced below `v`, which sits at `place`.
+fn refs_in(v: &Value, place: Place, out: &mut BTreeSet<String>) {
+    let _ = schema::each_ref(v, place, &ROOT, &mut |r, _| {
+        if let Some(name) = r
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            out.insert(if name.contains('~') {
+                name.replace("~1", "/").replace("~0", "~")
+            } else {
+                name.to_owned()
+            });
         }
-        Value::Array(a) => a.iter().for_each(|c| refs_in(c, out)),
-        _ => {}
-    }
+        Ok::<_, std::convert::Infallible>(())
+    });
 }
 
 fn closure(graph: &Graph, roots: BTreeSet<String>) -> BTreeSet<String> {
@@ -1248,7 +1313,7 @@ fn schema_graph(doc: &Value) -> Graph {
     {
         for (name, s) in schemas {
             let mut refs = BTreeSet::new();
-            refs_in(s, &mut refs);
+            refs_in(s, Place::Schema, &mut refs);
             graph.insert(name.clone(), refs);
         }
     }
@@ -1397,13 +1462,13 @@ fn reachable_in(doc: &Value, graph: &Graph) -> (BTreeSet<String>, BTreeSet<Strin
             for method in HTTP_METHODS {
                 let Some(op) = item.get(method) else { continue };
                 if let Some(p) = op.get("parameters") {
-                    refs_in(p, &mut request_roots);
+                    refs_in(p, Place::Document, &mut request_roots);
                 }
                 if let Some(b) = op.get("requestBody") {
-                    refs_in(b, &mut request_roots);
+                    refs_in(b, Place::Document, &mut request_roots);
                 }
                 if let Some(r) = op.get("responses") {
-                    refs_in(r, &mut response_roots);
+                    refs_in(r, Place::Document, &mut response_roots);
                 }
             }
         }
@@ -1512,24 +1577,7 @@ fn strip(v: &mut Value, lenient: bool) {
             take_member(o, "format");
         }
     }
-    // Only schema positions: `properties` is a map of names to schemas, and
-    // `enum`/`default`/`example` hold data, not schemas.
-    for (k, child) in o.iter_mut() {
-        match k.as_str() {
-            "properties" => {
-                if let Some(props) = child.as_object_mut() {
-                    props.values_mut().for_each(|p| strip(p, lenient));
-                }
-            }
-            "items" | "additionalProperties" | "not" => strip(child, lenient),
-            "allOf" | "anyOf" | "oneOf" => {
-                if let Some(list) = child.as_array_mut() {
-                    list.iter_mut().for_each(|s| strip(s, lenient));
-                }
-            }
-            _ => {}
-        }
-    }
+    schema::each_subschema_mut(v, |_, child| strip(child, lenient));
 }
 
 /// Whether any schema below `v` carries a bound (used to report bounds that
@@ -1537,17 +1585,7 @@ fn strip(v: &mut Value, lenient: bool) {
 fn has_bounds(v: &Value) -> bool {
     let Value::Object(o) = v else { return false };
     o.keys().any(|k| CONSTRAINT_KEYWORDS.contains(&k.as_str()))
-        || member(o, "properties")
-            .and_then(Value::as_object)
-            .is_some_and(|p| p.values().any(has_bounds))
-        || ["items", "additionalProperties", "not"]
-            .iter()
-            .any(|k| member(o, k).is_some_and(has_bounds))
-        || ["allOf", "anyOf", "oneOf"].iter().any(|k| {
-            member(o, k)
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().any(has_bounds))
-        })
+        || schema::each_subschema(v, |_, s| if has_bounds(s) { Err(()) } else { Ok(()) }).is_err()
 }
 
 fn collect_constraints(component: &str, s: &Value, out: &mut Vec<FieldConstraint>) {
@@ -1592,66 +1630,38 @@ fn collect_constraints(component: &str, s: &Value, out: &mut Vec<FieldConstraint
 }
 
 /// Every local `$ref` must resolve; other references are not supported.
-fn check_refs(v: &Value, doc: &Value, ptr: &Ptr<'_>) -> Result<()> {
+fn check_refs(doc: &Value) -> Result<()> {
     let schemas = doc
         .get("components")
         .and_then(|c| c.get("schemas"))
         .and_then(Value::as_object);
-    check_refs_below(v, doc, schemas, ptr)
-}
-
-fn check_refs_below(
-    v: &Value,
-    doc: &Value,
-    schemas: Option<&Map<String, Value>>,
-    ptr: &Ptr<'_>,
-) -> Result<()> {
-    match v {
-        Value::Object(o) => {
-            if let Some(r) = member(o, "$ref") {
-                let Some(r) = r.as_str() else {
-                    return Err(CodegenError::new(ptr, "$ref", "must be a string"));
-                };
-                let Some(target) = r.strip_prefix('#') else {
-                    return Err(CodegenError::new(
-                        ptr,
-                        "$ref",
-                        format!("external reference {r:?} is not supported; inline it"),
-                    ));
-                };
-                // The common case without `Value::pointer`, which allocates
-                // for every token it unescapes.
-                let resolves = match (target.strip_prefix("/components/schemas/"), schemas) {
-                    (Some(name), Some(schemas)) if !name.contains(['~', '/']) => {
-                        schemas.contains_key(name)
-                    }
-                    _ => doc.pointer(target).is_some(),
-                };
-                if !resolves {
-                    return Err(CodegenError::new(
-                        ptr,
-                        "$ref",
-                        format!("unresolved reference {r}"),
-                    ));
-                }
-            }
-            for (k, c) in o {
-                // Data, not schemas: a `$ref` key inside an example is just data.
-                if !matches!(
-                    k.as_str(),
-                    "example" | "examples" | "default" | "enum" | "const"
-                ) {
-                    check_refs_below(c, doc, schemas, &ptr.key(k))?;
-                }
-            }
+    schema::each_ref(doc, Place::Document, &ROOT, &mut |r, ptr| {
+        let Some(r) = r.as_str() else {
+            return Err(CodegenError::new(ptr, "$ref", "must be a string"));
+        };
+        let Some(target) = r.strip_prefix('#') else {
+            return Err(CodegenError::new(
+                ptr,
+                "$ref",
+                format!("external reference {r:?} is not supported; inline it"),
+            ));
+        };
+        // The common case without `Value::pointer`, which allocates
+        // for every token it unescapes.
+        let resolves = match (target.strip_prefix("/components/schemas/"), schemas) {
+            (Some(name), Some(schemas)) if !name.contains(['~', '/']) => schemas.contains_key(name),
+            _ => doc.pointer(target).is_some(),
+        };
+        if resolves {
             Ok(())
+        } else {
+            Err(CodegenError::new(
+                ptr,
+                "$ref",
+                format!("unresolved reference {r}"),
+            ))
         }
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, c)| check_refs_below(c, doc, schemas, &ptr.index(i))),
-        _ => Ok(()),
-    }
+    })
 }
 
 /// A component that is nothing but a reference, in a chain that returns to
@@ -1760,28 +1770,9 @@ fn simplify_node(v: &mut Value, ptr: &Ptr<'_>, cycle: &BTreeSet<String>, report:
             return;
         }
     }
-    for (k, child) in o.iter_mut() {
-        match k.as_str() {
-            "properties" => {
-                if let Some(props) = child.as_object_mut() {
-                    for (name, p) in props.iter_mut() {
-                        simplify_node(p, &ptr.key("properties").key(name), cycle, report);
-                    }
-                }
-            }
-            "items" | "additionalProperties" | "not" => {
-                simplify_node(child, &ptr.key(k), cycle, report)
-            }
-            "allOf" | "anyOf" | "oneOf" => {
-                if let Some(list) = child.as_array_mut() {
-                    for (i, c) in list.iter_mut().enumerate() {
-                        simplify_node(c, &ptr.key(k).index(i), cycle, report);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    schema::each_subschema_mut(v, |step, child| {
+        step.under(ptr, |p| simplify_node(child, p, cycle, report))
+    });
 }
 
 /// Keyword values of the wrong JSON type are rejected here, with their exact

@@ -35,6 +35,7 @@ mod forms;
 mod names;
 mod operations;
 mod rewrite;
+mod schema;
 mod tags;
 
 use std::cell::Cell;

@@ -258,7 +258,12 @@ fn open_enum(mut e: ItemEnum) -> Vec<Item> {
     let name = e.ident.clone();
     let mut known: Vec<(Ident, String)> = Vec::new();
     for v in e.variants.iter_mut() {
-        let wire = serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
+        let mut wire = serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
+        // A value renamed so that typify names its variant apart from another
+        // one's (`convert::distinct_variant_names`).
+        if let Some((value, _)) = wire.split_once(crate::convert::VARIANT_SEPARATOR) {
+            wire = value.to_string();
+        }
         v.attrs.retain(|a| !a.path().is_ident("serde"));
         known.push((v.ident.clone(), wire));
     }
