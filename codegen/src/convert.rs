@@ -95,7 +95,7 @@ const CONSTRAINT_KEYWORDS: [&str; 12] = [
 type Result<T> = std::result::Result<T, CodegenError>;
 
 /// Component schema name → the component schemas it references.
-type Graph = BTreeMap<String, BTreeSet<String>>;
+pub(crate) type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// Schema objects have a handful of members: below this many, comparing
 /// keys is cheaper than hashing the wanted one (serde_json's map hashes with
@@ -1276,7 +1276,7 @@ pub(crate) fn fastapi_path_suffix(path: &str) -> String {
 }
 
 /// Every `#/components/schemas/X` referenced below `v`, which sits at `place`.
-fn refs_in(v: &Value, place: Place, out: &mut BTreeSet<String>) {
+pub(crate) fn refs_in(v: &Value, place: Place, out: &mut BTreeSet<String>) {
     let _ = schema::each_ref(v, place, &ROOT, &mut |r, _| {
         if let Some(name) = r
             .as_str()
@@ -1292,7 +1292,7 @@ fn refs_in(v: &Value, place: Place, out: &mut BTreeSet<String>) {
     });
 }
 
-fn closure(graph: &Graph, roots: BTreeSet<String>) -> BTreeSet<String> {
+pub(crate) fn closure(graph: &Graph, roots: BTreeSet<String>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = roots.into_iter().collect();
     while let Some(n) = stack.pop() {
@@ -1305,7 +1305,7 @@ fn closure(graph: &Graph, roots: BTreeSet<String>) -> BTreeSet<String> {
     seen
 }
 
-fn schema_graph(doc: &Value) -> Graph {
+pub(crate) fn schema_graph(doc: &Value) -> Graph {
     let mut graph = BTreeMap::new();
     if let Some(schemas) = doc
         .pointer("/components/schemas")
