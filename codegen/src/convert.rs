@@ -11,6 +11,10 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value, json};
 
+use crate::HTTP_METHODS;
+use crate::document::{
+    component_name, component_schemas, component_schemas_mut, each_operation_mut, operations,
+};
 use crate::error::{CodegenError, Ptr, Report};
 use crate::schema::{self, Place};
 
@@ -45,10 +49,6 @@ pub(crate) struct Converted {
     /// the field.
     pub ref_docs: Vec<(String, String, String)>,
 }
-
-const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// JSON Schema 2020-12 keywords with no OpenAPI 3.0 counterpart; they only
 /// ever narrow validation, so dropping them keeps every valid value valid.
@@ -248,10 +248,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
 
 /// The descriptions written beside a `$ref` on a component's property.
 fn ref_descriptions(doc: &Value) -> Vec<(String, String, String)> {
-    let Some(schemas) = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    else {
+    let Some(schemas) = component_schemas(doc) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -308,6 +305,19 @@ fn as_object<'a>(
 fn as_array<'a>(v: &'a mut Value, ptr: &Ptr<'_>, what: &str) -> Result<&'a mut Vec<Value>> {
     v.as_array_mut()
         .ok_or_else(|| CodegenError::new(ptr, what, "expected a JSON array"))
+}
+
+/// The error for the member `key` of the `what` at `ptr` unless `ok`.
+fn member_type(ok: bool, ptr: &Ptr<'_>, key: &str, what: &str, wrong: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(CodegenError::new(
+            ptr.key(key),
+            what,
+            format!("`{key}` {wrong}"),
+        ))
+    }
 }
 
 /// Resolve a local `$ref` such as `#/components/parameters/Limit`.
@@ -453,13 +463,7 @@ impl Cx<'_> {
                 op.get("responses").is_none_or(Value::is_object),
             ),
         ] {
-            if !ok {
-                return Err(CodegenError::new(
-                    ptr.key(key),
-                    "operation",
-                    format!("`{key}` has the wrong JSON type"),
-                ));
-            }
+            member_type(ok, ptr, key, "operation", "has the wrong JSON type")?;
         }
         if !matches!(op.get("operationId"), Some(Value::String(s)) if !s.is_empty()) {
             let synthesized = format!("{method}{}", fastapi_path_suffix(path));
@@ -585,13 +589,13 @@ impl Cx<'_> {
                 p.get("deprecated").is_none_or(Value::is_boolean),
             ),
         ] {
-            if !ok {
-                return Err(CodegenError::new(
-                    ptr.key(key),
-                    "parameter",
-                    format!("`{key}` is missing or has the wrong JSON type"),
-                ));
-            }
+            member_type(
+                ok,
+                ptr,
+                key,
+                "parameter",
+                "is missing or has the wrong JSON type",
+            )?;
         }
         if !p.contains_key("schema") {
             // `content`-style parameters: progenitor needs a schema.
@@ -1278,15 +1282,8 @@ pub(crate) fn fastapi_path_suffix(path: &str) -> String {
 /// Every `#/components/schemas/X` referenced below `v`, which sits at `place`.
 pub(crate) fn refs_in(v: &Value, place: Place, out: &mut BTreeSet<String>) {
     let _ = schema::each_ref(v, place, &ROOT, &mut |r, _| {
-        if let Some(name) = r
-            .as_str()
-            .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        {
-            out.insert(if name.contains('~') {
-                name.replace("~1", "/").replace("~0", "~")
-            } else {
-                name.to_owned()
-            });
+        if let Some(name) = r.as_str().and_then(component_name) {
+            out.insert(name.into_owned());
         }
         Ok::<_, std::convert::Infallible>(())
     });
@@ -1307,10 +1304,7 @@ pub(crate) fn closure(graph: &Graph, roots: BTreeSet<String>) -> BTreeSet<String
 
 pub(crate) fn schema_graph(doc: &Value) -> Graph {
     let mut graph = BTreeMap::new();
-    if let Some(schemas) = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    {
+    if let Some(schemas) = component_schemas(doc) {
         for (name, s) in schemas {
             let mut refs = BTreeSet::new();
             refs_in(s, Place::Schema, &mut refs);
@@ -1404,10 +1398,7 @@ fn cycles(graph: &Graph) -> BTreeMap<&str, Rc<BTreeSet<String>>> {
 /// split any.
 fn split_recursive_nullable_roots(doc: &mut Value, graph: &Graph, report: &mut Report) -> bool {
     let cycles = cycles(graph);
-    let Some(schemas) = doc
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(schemas) = component_schemas_mut(doc) else {
         return false;
     };
     let mut split = false;
@@ -1457,20 +1448,15 @@ pub(crate) fn reachable(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
 fn reachable_in(doc: &Value, graph: &Graph) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut request_roots = BTreeSet::new();
     let mut response_roots = BTreeSet::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for item in paths.values() {
-            for method in HTTP_METHODS {
-                let Some(op) = item.get(method) else { continue };
-                if let Some(p) = op.get("parameters") {
-                    refs_in(p, Place::Document, &mut request_roots);
-                }
-                if let Some(b) = op.get("requestBody") {
-                    refs_in(b, Place::Document, &mut request_roots);
-                }
-                if let Some(r) = op.get("responses") {
-                    refs_in(r, Place::Document, &mut response_roots);
-                }
-            }
+    for (_, _, op) in operations(doc) {
+        if let Some(p) = op.get("parameters") {
+            refs_in(p, Place::Document, &mut request_roots);
+        }
+        if let Some(b) = op.get("requestBody") {
+            refs_in(b, Place::Document, &mut request_roots);
+        }
+        if let Some(r) = op.get("responses") {
+            refs_in(r, Place::Document, &mut response_roots);
         }
     }
     (
@@ -1491,11 +1477,7 @@ fn reachable_in(doc: &Value, graph: &Graph) -> (BTreeSet<String>, BTreeSet<Strin
 fn lenient_and_constraints(c: &mut Converted, graph: &Graph, report: &mut Report) {
     let (request, response) = reachable_in(&c.doc, graph);
 
-    if let Some(schemas) = c
-        .doc
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    {
+    if let Some(schemas) = component_schemas_mut(&mut c.doc) {
         for (name, s) in schemas.iter_mut() {
             if request.contains(name) {
                 collect_constraints(name, s, &mut c.constraints);
@@ -1503,50 +1485,41 @@ fn lenient_and_constraints(c: &mut Converted, graph: &Graph, report: &mut Report
             strip(s, response.contains(name));
         }
     }
-    if let Some(paths) = c.doc.get_mut("paths").and_then(Value::as_object_mut) {
-        for (path, item) in paths.iter_mut() {
-            for method in HTTP_METHODS {
-                let Some(op) = item.get_mut(method) else {
-                    continue;
-                };
-                let item_ptr = PATHS.key(path);
-                let op_ptr = item_ptr.key(method);
-                if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
-                    for (i, p) in params.iter_mut().enumerate() {
-                        if let Some(s) = p.get_mut("schema") {
-                            if has_bounds(s) {
-                                report.note(
-                                    op_ptr.key("parameters").index(i),
-                                    "documented parameter bound not enforced on requests",
-                                );
-                            }
-                            strip(s, false);
-                        }
-                    }
-                }
-                if let Some(b) = op.get_mut("requestBody") {
-                    let inline_bounds =
-                        b.get("content")
-                            .and_then(Value::as_object)
-                            .is_some_and(|c| {
-                                c.values().any(|m| m.get("schema").is_some_and(has_bounds))
-                            });
-                    if inline_bounds {
+    each_operation_mut(&mut c.doc, |path, method, op| {
+        let item_ptr = PATHS.key(path);
+        let op_ptr = item_ptr.key(method);
+        if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+            for (i, p) in params.iter_mut().enumerate() {
+                if let Some(s) = p.get_mut("schema") {
+                    if has_bounds(s) {
                         report.note(
-                            op_ptr.key("requestBody"),
-                            "documented bound of an inline request body not enforced on requests",
+                            op_ptr.key("parameters").index(i),
+                            "documented parameter bound not enforced on requests",
                         );
                     }
-                    strip_content(b, false);
-                }
-                if let Some(rs) = op.get_mut("responses").and_then(Value::as_object_mut) {
-                    for r in rs.values_mut() {
-                        strip_content(r, true);
-                    }
+                    strip(s, false);
                 }
             }
         }
-    }
+        if let Some(b) = op.get_mut("requestBody") {
+            let inline_bounds = b
+                .get("content")
+                .and_then(Value::as_object)
+                .is_some_and(|c| c.values().any(|m| m.get("schema").is_some_and(has_bounds)));
+            if inline_bounds {
+                report.note(
+                    op_ptr.key("requestBody"),
+                    "documented bound of an inline request body not enforced on requests",
+                );
+            }
+            strip_content(b, false);
+        }
+        if let Some(rs) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for r in rs.values_mut() {
+                strip_content(r, true);
+            }
+        }
+    });
 }
 
 fn strip_content(holder: &mut Value, lenient: bool) {
@@ -1667,19 +1640,12 @@ fn check_refs(doc: &Value) -> Result<()> {
 /// A component that is nothing but a reference, in a chain that returns to
 /// itself, has no meaning (and sends typify into infinite recursion).
 fn check_alias_cycles(doc: &Value) -> Result<()> {
-    let Some(schemas) = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    else {
+    let Some(schemas) = component_schemas(doc) else {
         return Ok(());
     };
     let alias = |name: &str| -> Option<String> {
         let s = schemas.get(name)?;
-        let r = s
-            .get("$ref")?
-            .as_str()?
-            .strip_prefix("#/components/schemas/")?;
-        Some(r.replace("~1", "/").replace("~0", "~"))
+        Some(component_name(s.get("$ref")?.as_str()?)?.into_owned())
     };
     for start in schemas.keys() {
         let mut seen = BTreeSet::from([start.clone()]);
@@ -1707,10 +1673,7 @@ fn check_alias_cycles(doc: &Value) -> Result<()> {
 /// Returns whether it dropped any (each drop is noted).
 fn simplify_recursive_all_of(doc: &mut Value, graph: &Graph, report: &mut Report) -> bool {
     let cycles = cycles(graph);
-    let Some(schemas) = doc
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(schemas) = component_schemas_mut(doc) else {
         return false;
     };
     let notes = report.notes.len();
@@ -1731,9 +1694,8 @@ fn simplify_node(v: &mut Value, ptr: &Ptr<'_>, cycle: &BTreeSet<String>, report:
         .and_then(|branches| {
             branches.iter().find_map(|b| {
                 let r = b.get("$ref")?.as_str()?;
-                let name = r.strip_prefix("#/components/schemas/")?;
                 cycle
-                    .contains(&name.replace("~1", "/").replace("~0", "~"))
+                    .contains(component_name(r)?.as_ref())
                     .then(|| r.to_string())
             })
         });

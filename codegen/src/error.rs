@@ -11,6 +11,19 @@ pub fn pointer_escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// Unescape one reference token of a JSON pointer (RFC 6901).
+///
+/// ```
+/// assert_eq!(ionworks_codegen::pointer_unescape("~1jobs~1{id}"), "/jobs/{id}");
+/// ```
+pub fn pointer_unescape(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
+}
+
 /// Append `token` to `pointer`.
 ///
 /// ```

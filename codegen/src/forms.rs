@@ -247,10 +247,7 @@ fn prepare_operation(
             } else {
                 format!("{name}Form")
             };
-            if let Some(schemas) = doc
-                .pointer_mut("/components/schemas")
-                .and_then(Value::as_object_mut)
-            {
+            if let Some(schemas) = crate::document::component_schemas_mut(doc) {
                 schemas.insert(target.clone(), text_schema);
             }
             json!({"$ref": format!("#/components/schemas/{target}")})

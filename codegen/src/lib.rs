@@ -30,6 +30,7 @@
 
 mod convert;
 mod docs;
+mod document;
 mod error;
 mod forms;
 mod names;
@@ -45,16 +46,12 @@ use std::sync::Once;
 
 use serde_json::Value;
 
-pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join};
+pub use document::{HTTP_METHODS, operations};
+pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join, pointer_unescape};
 pub use forms::describe as form_description;
-pub use tags::tag_features;
-
-/// The HTTP methods an OpenAPI path item can hold, in its order.
-pub const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 pub use names::short_operation_id;
-pub use rewrite::type_name;
+pub use rewrite::{CATCH_ALL_VARIANTS, serde_args, serde_rename, type_name};
+pub use tags::tag_features;
 
 /// Options for [`generate`].
 #[derive(Debug, Clone, Default)]
@@ -259,17 +256,16 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     }
     docs::fence_docs(&mut file);
     report.types = types;
-    for (path, item) in &spec.paths.paths {
-        if let Some(item) = item.as_item() {
-            for (method, op) in item.iter() {
-                let id = op.operation_id.clone().unwrap_or_default();
-                report.operations.push((
-                    heck::ToSnakeCase::to_snake_case(id.as_str()),
-                    method.to_uppercase(),
-                    path.trim_end_matches(forms::ALTERNATE_SUFFIX).to_string(),
-                ));
-            }
-        }
+    for (path, method, op) in operations(doc) {
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        report.operations.push((
+            heck::ToSnakeCase::to_snake_case(id),
+            method.to_uppercase(),
+            path.trim_end_matches(forms::ALTERNATE_SUFFIX).to_string(),
+        ));
     }
     report.operations.sort();
     report.notes.sort();
@@ -427,15 +423,13 @@ fn locate(
             None => CodegenError::new("/components/schemas", "schemas", m),
         };
     }
-    let ops = operations(spec);
+    let ops: Vec<(&str, &str)> = operations(doc)
+        .map(|(path, method, _)| (path, method))
+        .collect();
     let reached_by = |ops: &[(&str, &str)]| {
         let mut roots = BTreeSet::new();
-        for (path, method) in ops {
-            if let Some(op) = doc
-                .get("paths")
-                .and_then(|p| p.get(*path))
-                .and_then(|i| i.get(*method))
-            {
+        for (path, method, op) in operations(doc) {
+            if ops.contains(&(path, method)) {
                 convert::refs_in(op, schema::Place::Document, &mut roots);
             }
         }
@@ -450,16 +444,6 @@ fn locate(
         ),
         None => CodegenError::new("", "document", message.to_string()),
     }
-}
-
-/// The `(path, method)` of every operation of `spec`, in document order.
-fn operations(spec: &openapiv3::OpenAPI) -> Vec<(&str, &str)> {
-    spec.paths
-        .paths
-        .iter()
-        .filter_map(|(path, item)| Some((path, item.as_item()?)))
-        .flat_map(|(path, item)| item.iter().map(move |(method, _)| (path.as_str(), method)))
-        .collect()
 }
 
 /// `item` with only the operations of `kept` (if any) and `method`.

@@ -11,10 +11,6 @@ use serde_json::{Value, json};
 use crate::convert::fastapi_path_suffix;
 use crate::error::{Report, join};
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// The name without FastAPI's `_{path}_{method}` suffix, if it has one.
 pub fn short_operation_id(operation_id: &str, path: &str, method: &str) -> Option<String> {
     let suffix = format!(
@@ -47,33 +43,23 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
         short_snake: String,
     }
     let mut ops: Vec<Op> = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in METHODS {
-                let Some(id) = item
-                    .get(method)
-                    .and_then(|op| op.get("operationId"))
-                    .and_then(Value::as_str)
-                else {
-                    continue;
-                };
-                let short = short_operation_id(id, path, method).unwrap_or_else(|| id.to_string());
-                ops.push(Op {
-                    pointer: join(&join("/paths", path), method),
-                    long: id.to_string(),
-                    long_snake: id.to_snake_case(),
-                    short_snake: short.to_snake_case(),
-                    short,
-                });
-            }
-        }
+    for (path, method, op) in crate::operations(doc) {
+        let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let short = short_operation_id(id, path, method).unwrap_or_else(|| id.to_string());
+        ops.push(Op {
+            pointer: join(&join("/paths", path), method),
+            long: id.to_string(),
+            long_snake: id.to_snake_case(),
+            short_snake: short.to_snake_case(),
+            short,
+        });
     }
     // Only the type names an operation's `{name}Response`/`{name}Body` could
     // clash with (a cheap test before the case conversion, which is costly
     // over hundreds of components).
-    let component_types: BTreeSet<String> = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
+    let component_types: BTreeSet<String> = crate::document::component_schemas(doc)
         .map(|s| {
             s.keys()
                 .filter(|k| ends_with_word(k, "body") || ends_with_word(k, "response"))

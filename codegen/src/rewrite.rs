@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use heck::ToPascalCase;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{Expr, Fields, Ident, Item, ItemEnum, ItemMod, LitStr};
+use syn::{Expr, Fields, Ident, Item, ItemEnum, ItemMod};
 
 use crate::convert::FieldConstraint;
 use crate::error::Report;
@@ -176,21 +176,48 @@ fn impl_target(item: &Item) -> Option<(String, String)> {
     Some((trait_.replace(' ', ""), target))
 }
 
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut found = None;
+/// The arguments of the `#[serde(…)]` attributes in `attrs`, in order:
+/// each name with its value if that is a string (`rename = "$ref"` →
+/// `("rename", Some("$ref"))`, `default` → `("default", None)`).
+pub fn serde_args(attrs: &[syn::Attribute]) -> Vec<(String, Option<String>)> {
+    let mut args = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let lit: LitStr = meta.value()?.parse()?;
-                found = Some(lit.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: Expr = meta.value()?.parse()?;
-            }
+            let name = meta
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let value = if meta.input.peek(syn::Token![=]) {
+                match meta.value()?.parse()? {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            args.push((name, value));
             Ok(())
         });
     }
-    found
+    args
 }
+
+/// The wire name `#[serde(rename = …)]` gives a field or a variant.
+pub fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    serde_args(attrs)
+        .into_iter()
+        .rev()
+        .find_map(|(name, value)| if name == "rename" { value } else { None })
+}
+
+/// The names the catch-all variant of an open enum takes, the first that no
+/// known variant has.
+pub const CATCH_ALL_VARIANTS: [&str; 4] =
+    ["Unknown", "UnknownValue", "Unrecognized", "UnknownValue_"];
 
 fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
     attrs
@@ -267,7 +294,7 @@ fn open_enum(mut e: ItemEnum) -> Vec<Item> {
         v.attrs.retain(|a| !a.path().is_ident("serde"));
         known.push((v.ident.clone(), wire));
     }
-    let catch_all = ["Unknown", "UnknownValue", "Unrecognized"]
+    let catch_all = CATCH_ALL_VARIANTS
         .iter()
         .map(|n| Ident::new(n, Span::call_site()))
         .find(|n| !known.iter().any(|(k, _)| k == n))

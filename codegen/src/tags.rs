@@ -41,12 +41,7 @@ pub fn tag_features(doc: &Value, prefix: &str) -> Vec<String> {
 }
 
 fn operations(doc: &Value) -> impl Iterator<Item = &Value> {
-    doc.get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|paths| paths.values())
-        .filter_map(Value::as_object)
-        .flat_map(|item| crate::HTTP_METHODS.iter().filter_map(move |m| item.get(*m)))
+    crate::operations(doc).map(|(_, _, op)| op)
 }
 
 fn tags(op: &Value) -> impl Iterator<Item = &str> {
@@ -64,6 +59,27 @@ type Gate = Option<BTreeSet<String>>;
 fn any(features: &BTreeSet<String>) -> TokenStream {
     let list = features.iter().map(|f| quote::quote!(feature = #f));
     quote::quote!(any(#(#list),*))
+}
+
+/// Gate each struct of `items`, and its impls, by its name in `gates`.
+fn gate_by_type<'a, G: std::borrow::Borrow<BTreeSet<String>>>(
+    items: impl Iterator<Item = &'a mut Item>,
+    gates: &BTreeMap<String, G>,
+) {
+    for item in items {
+        let name = match item {
+            Item::Struct(s) => s.ident.to_string(),
+            Item::Impl(i) => self_name(&i.self_ty).unwrap_or_default(),
+            _ => continue,
+        };
+        if let Some(gate) = gates
+            .get(&name)
+            .map(|g| g.borrow())
+            .filter(|g| !g.is_empty())
+        {
+            push_attr(item, cfg(gate));
+        }
+    }
 }
 
 /// Gates a method named after an operation (a client method, a mock
@@ -170,16 +186,7 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
         match item {
             Item::Mod(m) if m.ident == "types" => gate_types(m, &type_names, &type_gate),
             Item::Mod(m) if m.ident == "builder" => {
-                for item in content(m) {
-                    let name = match item {
-                        Item::Struct(s) => s.ident.to_string(),
-                        Item::Impl(i) => self_name(&i.self_ty).unwrap_or_default(),
-                        _ => continue,
-                    };
-                    if let Some(gate) = by_builder.get(&name).filter(|g| !g.is_empty()) {
-                        push_attr(item, cfg(gate));
-                    }
-                }
+                gate_by_type(content(m), &by_builder);
             }
             Item::Mod(m) if m.ident == "mock" => gate_mocks(m, &op_gates),
             Item::Impl(imp)
@@ -270,16 +277,7 @@ fn gate_mocks(m: &mut syn::ItemMod, op_gates: &BTreeMap<String, BTreeSet<String>
     for item in content(m) {
         match item {
             Item::Mod(inner) if inner.ident == "operations" => {
-                for item in content(inner) {
-                    let name = match item {
-                        Item::Struct(s) => s.ident.to_string(),
-                        Item::Impl(i) => self_name(&i.self_ty).unwrap_or_default(),
-                        _ => continue,
-                    };
-                    if let Some(gate) = by_type.get(&name).filter(|g| !g.is_empty()) {
-                        push_attr(item, cfg(gate));
-                    }
-                }
+                gate_by_type(content(inner), &by_type);
             }
             Item::Trait(t) => {
                 for member in t.items.iter_mut() {

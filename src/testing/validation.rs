@@ -4,6 +4,18 @@
 //! and the accepted body is decoded into the generated
 //! [`SubmitJobRequest`]; the messages are those pydantic v2 writes (checked
 //! field by field against FastAPI in `tests/standin.rs`).
+//!
+//! Why the bounds are read from the spec rather than taken from the
+//! generated request types' own checks (`types::__support::check`, run by
+//! `SubmitJobRequest::try_from(builder)`): those checks answer whether a
+//! value is acceptable, with one prose message for the whole conversion,
+//! but a 422 body names the kind of each violated rule and its value
+//! (`greater_than_equal` with `ctx: {"ge": 0}`, `url_too_long` with
+//! `ctx: {"max_length": 2083}`) and reports every field at once; and the
+//! generated `JobType` does not list its values, which pydantic's
+//! `Input should be 'a', 'b' or 'c'` spells out. Deciding with the generated
+//! check and phrasing from the spec would still read the spec, so the rules
+//! stay here, and the accepted body is decoded into the generated type.
 
 use std::sync::OnceLock;
 

@@ -63,7 +63,7 @@ fn skipped(doc: &Value, notes: &[ionworks_codegen::Note]) -> Vec<SkippedOp> {
             // `/paths/<escaped path>/<method>`
             let rest = note.pointer.strip_prefix("/paths/")?;
             let (escaped, method) = rest.rsplit_once('/')?;
-            let path = escaped.replace("~1", "/").replace("~0", "~");
+            let path = ionworks_codegen::pointer_unescape(escaped).into_owned();
             let id = doc
                 .pointer(&note.pointer)
                 .and_then(|op| op.get("operationId"))
@@ -295,46 +295,20 @@ pub(crate) fn ty_str(ty: &Type) -> String {
 }
 
 fn has_serde_default(attrs: &[syn::Attribute]) -> bool {
-    attrs
+    ionworks_codegen::serde_args(attrs)
         .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .any(|a| {
-            let mut found = false;
-            let _ = a.parse_nested_meta(|meta| {
-                if meta.path.is_ident("default") {
-                    found = true;
-                }
-                if meta.input.peek(syn::Token![=]) {
-                    let _: syn::Expr = meta.value()?.parse()?;
-                }
-                Ok(())
-            });
-            found
-        })
+        .any(|(name, _)| name == "default")
 }
 
 fn wire_name(field: &syn::Field) -> String {
-    let ident = field
-        .ident
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let mut name = ident.trim_start_matches("r#").to_string();
-    for a in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = a.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let lit: syn::LitStr = meta.value()?.parse()?;
-                name = lit.value();
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    name
+    ionworks_codegen::serde_rename(&field.attrs).unwrap_or_else(|| {
+        let ident = field.ident.as_ref().map(ToString::to_string);
+        ident
+            .unwrap_or_default()
+            .trim_start_matches("r#")
+            .to_string()
+    })
 }
-
-const CATCH_ALL: [&str; 4] = ["Unknown", "UnknownValue", "Unrecognized", "UnknownValue_"];
 
 /// Extract the surface from the generated file and the converted document.
 fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Surface {
@@ -409,7 +383,8 @@ fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Sur
                                 .join(", ")
                         ),
                     };
-                    if CATCH_ALL.contains(&ident.as_str()) && rendered == format!("{ident}(String)")
+                    if ionworks_codegen::CATCH_ALL_VARIANTS.contains(&ident.as_str())
+                        && rendered == format!("{ident}(String)")
                     {
                         open = true;
                     } else {
@@ -542,74 +517,66 @@ fn split_result(rendered: &str) -> (String, String) {
 fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
     let builders = builder_info(file);
     let mut ops = Vec::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return ops;
-    };
-    for (path, item) in paths {
-        for method in [
-            "get", "put", "post", "delete", "options", "head", "patch", "trace",
-        ] {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
-                continue;
-            };
-            let name = id.to_snake_case();
-            let builder = heck::ToPascalCase::to_pascal_case(id);
-            let (fields, success, error) = builders.get(&builder).cloned().unwrap_or_default();
-            let field_ty: BTreeMap<String, String> = fields.into_iter().collect();
-            let mut params = Vec::new();
-            for p in op
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let pname = p.get("name").and_then(Value::as_str).unwrap_or_default();
-                let setter = pname.to_snake_case();
-                let ty = field_ty.get(&setter).cloned().unwrap_or_else(|| "?".into());
-                params.push(ParamSig {
-                    required: !ty.starts_with("Option<"),
-                    name: setter,
-                    location: p
-                        .get("in")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    ty,
-                });
-            }
-            let body = field_ty
-                .get("body")
-                .map(|b| b.trim_start_matches("builder::").to_string());
-            // A form: its encoding and file fields beside the text fields' type.
-            let body = match ionworks_codegen::form_description(op) {
-                Some(form) => Some(match body {
-                    Some(text) => format!("{form}; text: {text}"),
-                    None => form,
-                }),
-                None => body,
-            };
-            let success_status: BTreeSet<&str> = op
-                .get("responses")
-                .and_then(Value::as_object)
-                .map(|r| {
-                    r.keys()
-                        .filter(|k| k.starts_with('2') || *k == "default")
-                        .map(String::as_str)
-                        .collect()
-                })
-                .unwrap_or_default();
-            ops.push(OperationSig {
-                name,
-                method: method.to_uppercase(),
-                path: path.trim_end_matches("#form").to_string(),
-                params,
-                body,
-                success_status: success_status.into_iter().collect::<Vec<_>>().join("/"),
-                success,
-                error,
+    for (path, method, op) in ionworks_codegen::operations(doc) {
+        let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let name = id.to_snake_case();
+        let builder = heck::ToPascalCase::to_pascal_case(id);
+        let (fields, success, error) = builders.get(&builder).cloned().unwrap_or_default();
+        let field_ty: BTreeMap<String, String> = fields.into_iter().collect();
+        let mut params = Vec::new();
+        for p in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let pname = p.get("name").and_then(Value::as_str).unwrap_or_default();
+            let setter = pname.to_snake_case();
+            let ty = field_ty.get(&setter).cloned().unwrap_or_else(|| "?".into());
+            params.push(ParamSig {
+                required: !ty.starts_with("Option<"),
+                name: setter,
+                location: p
+                    .get("in")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                ty,
             });
         }
+        let body = field_ty
+            .get("body")
+            .map(|b| b.trim_start_matches("builder::").to_string());
+        // A form: its encoding and file fields beside the text fields' type.
+        let body = match ionworks_codegen::form_description(op) {
+            Some(form) => Some(match body {
+                Some(text) => format!("{form}; text: {text}"),
+                None => form,
+            }),
+            None => body,
+        };
+        let success_status: BTreeSet<&str> = op
+            .get("responses")
+            .and_then(Value::as_object)
+            .map(|r| {
+                r.keys()
+                    .filter(|k| k.starts_with('2') || *k == "default")
+                    .map(String::as_str)
+                    .collect()
+            })
+            .unwrap_or_default();
+        ops.push(OperationSig {
+            name,
+            method: method.to_uppercase(),
+            path: path.trim_end_matches("#form").to_string(),
+            params,
+            body,
+            success_status: success_status.into_iter().collect::<Vec<_>>().join("/"),
+            success,
+            error,
+        });
     }
     ops.sort_by(|a, b| a.name.cmp(&b.name));
     ops

@@ -238,18 +238,7 @@ pub fn sync_api_features(manifest: &str, doc: &serde_json::Value) -> Result<Stri
     }
     // Feature → the tags it stands for (kebab case can merge spellings).
     let mut tags: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for op in doc
-        .get("paths")
-        .and_then(serde_json::Value::as_object)
-        .into_iter()
-        .flat_map(|p| p.values())
-        .filter_map(serde_json::Value::as_object)
-        .flat_map(|item| {
-            ionworks_codegen::HTTP_METHODS
-                .iter()
-                .filter_map(move |m| item.get(*m))
-        })
-    {
+    for (_, _, op) in ionworks_codegen::operations(doc) {
         for tag in op
             .get("tags")
             .and_then(serde_json::Value::as_array)
