@@ -146,8 +146,50 @@ pub struct Generated {
 /// Never panics: every failure, including a panic inside progenitor or typify,
 /// comes back as a [`CodegenError`] naming a JSON pointer into `spec`.
 pub fn generate(spec: &[u8], options: &Options) -> Result<Generated, CodegenError> {
+    generate_by_stage(spec, options).map(|(generated, _)| generated)
+}
+
+/// [`generate`], with the time each stage of the pipeline took, in order:
+/// `convert` (parse the JSON, down-convert, normalise, name), `progenitor`
+/// (the typed `openapiv3` document and `Generator::generate_tokens`),
+/// `parse` (progenitor's tokens as a `syn` tree), `rewrite` (every
+/// post-processing of the tree but the next), `docs` (fencing the spec's
+/// code blocks) and `print` (prettyplease). For the codegen benchmark.
+#[doc(hidden)]
+pub fn generate_by_stage(
+    spec: &[u8],
+    options: &Options,
+) -> Result<(Generated, Stages), CodegenError> {
+    let mut laps = Laps::new();
     let doc = parse_json(spec)?;
-    on_large_stack(|| contained("", || generate_value(doc, options))?)
+    let generated = on_large_stack(|| contained("", || generate_value(doc, options, &mut laps))?)?;
+    Ok((generated, laps.stages))
+}
+
+/// The stages of [`generate_by_stage`], each with its time.
+#[doc(hidden)]
+pub type Stages = Vec<(&'static str, std::time::Duration)>;
+
+/// The time of each stage of [`generate_by_stage`].
+struct Laps {
+    since: std::time::Instant,
+    stages: Stages,
+}
+
+impl Laps {
+    fn new() -> Self {
+        Self {
+            since: std::time::Instant::now(),
+            stages: Vec::new(),
+        }
+    }
+
+    /// The stage `name` ends now.
+    fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.stages.push((name, now - self.since));
+        self.since = now;
+    }
 }
 
 /// The components reachable from requests and from responses of the
@@ -218,15 +260,21 @@ fn convert_value(
     Ok(converted)
 }
 
-fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenError> {
+fn generate_value(
+    doc: Value,
+    options: &Options,
+    laps: &mut Laps,
+) -> Result<Generated, CodegenError> {
     let mut report = Report::default();
     let form_support = rust_path(options.form_support.as_deref(), "form_support")?;
     let converted = convert_value(doc, form_support.is_some(), &mut report)?;
     let form_ops = forms::form_ops(&converted.doc);
     let doc = &converted.doc;
+    laps.lap("convert");
 
     let spec = parse_openapi(doc)?;
     let tokens = run_progenitor(&spec, doc, options)?;
+    laps.lap("progenitor");
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         CodegenError::new(
             "",
@@ -234,6 +282,7 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
             format!("progenitor produced unparsable code: {e}"),
         )
     })?;
+    laps.lap("parse");
     let (mut file, types) = rewrite::rewrite(file, &converted, &mut report);
     if options.httpmock {
         rewrite::fix_mocks(&mut file);
@@ -254,7 +303,6 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
     if let Some(prefix) = &options.tag_features {
         tags::gate(&mut file, doc, prefix);
     }
-    docs::fence_docs(&mut file);
     report.types = types;
     for (path, method, op) in operations(doc) {
         let id = op
@@ -267,11 +315,16 @@ fn generate_value(doc: Value, options: &Options) -> Result<Generated, CodegenErr
             path.trim_end_matches(forms::ALTERNATE_SUFFIX).to_string(),
         ));
     }
+    laps.lap("rewrite");
+    docs::fence_docs(&mut file);
+    laps.lap("docs");
     report.operations.sort();
     report.notes.sort();
     report.skipped.sort();
+    let code = prettyplease::unparse(&file);
+    laps.lap("print");
     Ok(Generated {
-        code: prettyplease::unparse(&file),
+        code,
         converted: converted.doc,
         report,
     })
