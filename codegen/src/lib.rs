@@ -6,7 +6,9 @@
 //! 1. **parse** the JSON;
 //! 2. **down-convert** OpenAPI 3.1 / JSON Schema 2020-12 to OpenAPI 3.0.3
 //!    (nullable unions, `type` arrays, `const`, exclusive bounds, …) and
-//!    normalise the shapes that make progenitor or typify panic;
+//!    normalise the shapes that make progenitor or typify panic; the module
+//!    `convert` indexes its rules, one module per construct (see
+//!    `codegen/src/convert/mod.rs`);
 //! 3. **name** operations without FastAPI's `_{path}_{method}` suffix;
 //! 4. **generate** with progenitor (builder interface), contained so that no
 //!    panic escapes, and
