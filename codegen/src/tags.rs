@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToKebabCase, ToPascalCase, ToSnakeCase};
 use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
 use serde_json::Value;
+use syn::visit::Visit;
 use syn::{ImplItem, Item, TraitItem};
 
 /// The feature of `tag`: `prefix` + its kebab case (`Flow Runs` → `api-flow-runs`).
@@ -129,7 +129,7 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
         for item in items {
             if let Some(name) = defined_name(item) {
                 let mut found = BTreeSet::new();
-                idents(item.to_token_stream(), &type_names, &mut found);
+                Mentions::new(&type_names, &mut found).visit_item(item);
                 found.remove(&name);
                 mentions.entry(name).or_default().extend(found);
             }
@@ -151,7 +151,7 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
                 continue;
             };
             let mut found = BTreeSet::new();
-            idents(item.to_token_stream(), &type_names, &mut found);
+            Mentions::new(&type_names, &mut found).visit_item(item);
             let entry = roots.entry(name).or_default();
             entry.extend(found);
             let _ = gate;
@@ -239,16 +239,20 @@ fn gate_types(m: &mut syn::ItemMod, names: &BTreeSet<String>, gate: &dyn Fn(&str
             }
             continue;
         }
-        let tokens = match &*item {
-            Item::Impl(i) => {
-                let mut head = i.clone();
-                head.items.clear();
-                head.to_token_stream()
-            }
-            other => other.to_token_stream(),
-        };
         let mut found = BTreeSet::new();
-        idents(tokens, names, &mut found);
+        let mut mentions = Mentions::new(names, &mut found);
+        match &*item {
+            // The header: attributes, generics, trait and type.
+            Item::Impl(i) => {
+                i.attrs.iter().for_each(|a| mentions.visit_attribute(a));
+                mentions.visit_generics(&i.generics);
+                if let Some((path, _)) = &i.trait_ {
+                    mentions.visit_path(path);
+                }
+                mentions.visit_type(&i.self_ty);
+            }
+            other => mentions.visit_item(other),
+        }
         let gated: Vec<BTreeSet<String>> = found.iter().filter_map(|t| gate(t)).collect();
         match gated.as_slice() {
             [] => {}
@@ -327,6 +331,40 @@ fn self_name(ty: &syn::Type) -> Option<String> {
 }
 
 /// The identifiers in `tokens` that name one of `names`.
+/// Collects the identifiers among `names` that a syntax tree mentions,
+/// wherever they stand (also inside macro and attribute tokens). A visit of
+/// the tree rather than of its tokens: printing a large module back to
+/// tokens was most of the gating's time.
+struct Mentions<'a> {
+    names: &'a BTreeSet<String>,
+    found: &'a mut BTreeSet<String>,
+}
+
+impl<'a> Mentions<'a> {
+    fn new(names: &'a BTreeSet<String>, found: &'a mut BTreeSet<String>) -> Self {
+        Self { names, found }
+    }
+}
+
+impl<'ast> Visit<'ast> for Mentions<'_> {
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        let text = i.to_string();
+        if self.names.contains(&text) {
+            self.found.insert(text);
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.visit_path(&m.path);
+        idents(m.tokens.clone(), self.names, self.found);
+    }
+
+    fn visit_meta_list(&mut self, m: &'ast syn::MetaList) {
+        self.visit_path(&m.path);
+        idents(m.tokens.clone(), self.names, self.found);
+    }
+}
+
 fn idents(tokens: TokenStream, names: &BTreeSet<String>, out: &mut BTreeSet<String>) {
     for tree in tokens {
         match tree {
