@@ -158,16 +158,20 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
     .visit_item_mod_mut(mock);
 }
 
+/// `(trait, type)` of an impl of `Display`, `FromStr` or `TryFrom` (the
+/// only traits the rewrites look for), the trait spelled without spaces.
 fn impl_target(item: &Item) -> Option<(String, String)> {
     let Item::Impl(imp) = item else { return None };
     let syn::Type::Path(self_ty) = imp.self_ty.as_ref() else {
         return None;
     };
+    let path = &imp.trait_.as_ref()?.0;
+    let last = path.segments.last()?;
+    if !(last.ident == "Display" || last.ident == "FromStr" || last.ident == "TryFrom") {
+        return None;
+    }
     let target = self_ty.path.segments.last()?.ident.to_string();
-    let trait_ = imp
-        .trait_
-        .as_ref()?
-        .0
+    let trait_ = path
         .segments
         .iter()
         .map(|s| quote!(#s).to_string())
@@ -240,13 +244,13 @@ impl MetaText for syn::Meta {
 }
 
 fn open_enums(items: &mut Vec<Item>) {
-    let from_str: Vec<String> = items
+    let from_str: std::collections::BTreeSet<String> = items
         .iter()
         .filter_map(impl_target)
         .filter(|(t, _)| t.ends_with("str::FromStr"))
         .map(|(_, target)| target)
         .collect();
-    let candidates: Vec<String> = items
+    let candidates: std::collections::BTreeSet<String> = items
         .iter()
         .filter_map(|i| match i {
             Item::Enum(e)
@@ -401,16 +405,23 @@ fn ref_docs(items: &mut [Item], docs: &[(String, String, String)]) {
     if docs.is_empty() {
         return;
     }
+    // Rust type name → its `(property, description)`s, in order.
+    let mut by_type: BTreeMap<String, Vec<(&String, &String)>> = BTreeMap::new();
+    for (component, property, description) in docs {
+        by_type
+            .entry(type_name(component))
+            .or_default()
+            .push((property, description));
+    }
     for item in items.iter_mut() {
         let Item::Struct(s) = item else { continue };
         let Fields::Named(fields) = &mut s.fields else {
             continue;
         };
-        let name = s.ident.to_string();
-        for (component, property, description) in docs {
-            if type_name(component) != name {
-                continue;
-            }
+        let Some(docs) = by_type.get(&s.ident.to_string()) else {
+            continue;
+        };
+        for &(property, description) in docs {
             let field = fields.named.iter_mut().find(|f| {
                 let ident = f
                     .ident
