@@ -65,7 +65,7 @@ pub(crate) fn schema_graph(doc: &Value) -> Graph {
 /// components or directly to themselves), each with every component of its
 /// cycle: the strongly connected components of `graph` (Tarjan's algorithm,
 /// iterative, O(components + references)).
-fn cycles(graph: &Graph) -> BTreeMap<&str, Rc<BTreeSet<String>>> {
+fn cycles(graph: &Graph) -> Cycles<'_> {
     const UNSEEN: usize = usize::MAX;
     let names: Vec<&String> = graph.keys().collect();
     let position: BTreeMap<&str, usize> = names
@@ -139,6 +139,18 @@ fn cycles(graph: &Graph) -> BTreeMap<&str, Rc<BTreeSet<String>>> {
     out
 }
 
+/// Each component in a cycle, with every component of its cycle.
+type Cycles<'g> = BTreeMap<&'g str, Rc<BTreeSet<String>>>;
+
+/// The cycles of `graph` and the component schemas of `doc` they are about.
+fn cyclic_schemas<'g, 'd>(
+    doc: &'d mut Value,
+    graph: &'g Graph,
+) -> Option<(Cycles<'g>, &'d mut serde_json::Map<String, Value>)> {
+    let schemas = component_schemas_mut(doc)?;
+    Some((cycles(graph), schemas))
+}
+
 /// A component whose root is nullable *and* recursive makes typify emit
 /// duplicate, infinitely sized definitions. Move the body to `{Name}Value`
 /// and make the component a nullable reference to it. Returns whether it
@@ -148,8 +160,7 @@ pub(super) fn split_recursive_nullable_roots(
     graph: &Graph,
     report: &mut Report,
 ) -> bool {
-    let cycles = cycles(graph);
-    let Some(schemas) = component_schemas_mut(doc) else {
+    let Some((cycles, schemas)) = cyclic_schemas(doc, graph) else {
         return false;
     };
     let mut split = false;
@@ -290,8 +301,7 @@ pub(super) fn simplify_recursive_all_of(
     graph: &Graph,
     report: &mut Report,
 ) -> bool {
-    let cycles = cycles(graph);
-    let Some(schemas) = component_schemas_mut(doc) else {
+    let Some((cycles, schemas)) = cyclic_schemas(doc, graph) else {
         return false;
     };
     let notes = report.notes.len();
