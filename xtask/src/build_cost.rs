@@ -235,13 +235,13 @@ fn scratch_crate(
     })
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.env_remove("CARGO_TARGET_DIR");
     command
 }
 
-fn output(command: &mut Command, what: &str) -> Result<String, String> {
+pub(crate) fn output(command: &mut Command, what: &str) -> Result<String, String> {
     let out = command
         .output()
         .map_err(|e| format!("cannot run {what}: {e}"))?;

@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
@@ -146,7 +145,7 @@ fn measure(
     let build = |features: &[&str]| -> Result<f64, String> {
         // A fresh mtime: the library is compiled again, nothing else is.
         write(lib.clone(), &format!("#![allow(warnings)]\n{code}"))?;
-        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        let mut command = crate::build_cost::cargo();
         command
             .args(["build", "--lib", "--quiet"])
             .env("CARGO_TARGET_DIR", &target)
@@ -156,16 +155,10 @@ fn measure(
             command.arg("--features").arg(features.join(","));
         }
         let started = Instant::now();
-        let out = command
-            .output()
-            .map_err(|e| format!("cannot run cargo build: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "cargo build --features {} failed:\n{}",
-                features.join(","),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        crate::build_cost::output(
+            &mut command,
+            &format!("cargo build --features {:?}", features.join(",")),
+        )?;
         Ok(started.elapsed().as_secs_f64())
     };
 
