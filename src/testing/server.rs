@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -249,9 +250,19 @@ async fn gunzip_body(request: Request) -> Result<Request, Box<Response>> {
     Ok(Request::from_parts(parts, Body::from(decoded)))
 }
 
-fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Box<Response>> {
-    path.map(|Path(id)| id)
-        .map_err(|e| Box::new(detail(StatusCode::BAD_REQUEST, &e.body_text())))
+/// The resource id of a `/{id}` route. A path axum cannot extract is a 400
+/// with axum's reason.
+struct Id(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Id(id))
+            .map_err(|e| detail(StatusCode::BAD_REQUEST, &e.body_text()))
+    }
 }
 
 fn job_not_found(job_id: &str) -> Response {
@@ -433,11 +444,7 @@ async fn users_me() -> Response {
     )
 }
 
-async fn get_job(State(app): State<App>, path: Result<Path<String>, PathRejection>) -> Response {
-    let job_id = match path_id(path) {
-        Ok(id) => id,
-        Err(response) => return *response,
-    };
+async fn get_job(State(app): State<App>, Id(job_id): Id) -> Response {
     let mut state = lock(&app.state);
     match state.jobs.get_mut(&job_id) {
         Some(tracked) => {
@@ -448,11 +455,7 @@ async fn get_job(State(app): State<App>, path: Result<Path<String>, PathRejectio
     }
 }
 
-async fn cancel_job(State(app): State<App>, path: Result<Path<String>, PathRejection>) -> Response {
-    let job_id = match path_id(path) {
-        Ok(id) => id,
-        Err(response) => return *response,
-    };
+async fn cancel_job(State(app): State<App>, Id(job_id): Id) -> Response {
     let mut state = lock(&app.state);
     let Some(tracked) = state.jobs.get_mut(&job_id) else {
         return job_not_found(&job_id);
@@ -475,14 +478,7 @@ async fn cancel_job(State(app): State<App>, path: Result<Path<String>, PathRejec
     }
 }
 
-async fn get_optimization(
-    State(app): State<App>,
-    path: Result<Path<String>, PathRejection>,
-) -> Response {
-    let id = match path_id(path) {
-        Ok(id) => id,
-        Err(response) => return *response,
-    };
+async fn get_optimization(State(app): State<App>, Id(id): Id) -> Response {
     let mut state = lock(&app.state);
     match state.optimizations.get_mut(&id) {
         Some(tracked) => {
@@ -493,14 +489,7 @@ async fn get_optimization(
     }
 }
 
-async fn resubmit_optimization(
-    State(app): State<App>,
-    path: Result<Path<String>, PathRejection>,
-) -> Response {
-    let id = match path_id(path) {
-        Ok(id) => id,
-        Err(response) => return *response,
-    };
+async fn resubmit_optimization(State(app): State<App>, Id(id): Id) -> Response {
     let mut state = lock(&app.state);
     let Some(tracked) = state.optimizations.get_mut(&id) else {
         return optimization_not_found(&id);
