@@ -38,10 +38,7 @@ fn main() {
         // and response shape these documents use. Every operation's send()
         // returns `ionworks::ApiError`, as the SDK's own do: one rule for
         // every error body type of any spec.
-        let options = ionworks_codegen::Options::default()
-            .httpmock(true)
-            .error_type("ionworks::ApiError")
-            .form_support("ionworks::upload");
+        let options = ionworks_codegen::Options::facade("ionworks").httpmock(true);
         let generated = ionworks_codegen::generate(&spec, &options).unwrap_or_else(|e| {
             println!("cargo::error={}: {e}", document.file);
             std::process::exit(1)
@@ -61,10 +58,7 @@ fn uploads(out: &std::path::Path) {
         println!("cargo::error=cannot read {}: {e}", path.display());
         std::process::exit(1)
     });
-    let options = ionworks_codegen::Options::default()
-        .httpmock(true)
-        .error_type("ionworks::ApiError")
-        .form_support("ionworks::upload");
+    let options = ionworks_codegen::Options::facade("ionworks").httpmock(true);
     let generated = ionworks_codegen::generate(&spec, &options).unwrap_or_else(|e| {
         println!("cargo::error={}: {e}", path.display());
         std::process::exit(1)

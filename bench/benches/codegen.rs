@@ -39,11 +39,7 @@ fn main() {
 
 /// The options of the crate's `build.rs`, without the mocks.
 fn options() -> ionworks_codegen::Options {
-    ionworks_codegen::Options::default()
-        .inner_type("crate::ClientState")
-        .error_type("crate::ApiError")
-        .form_support("crate::upload")
-        .tag_features("api-")
+    ionworks_codegen::Options::sdk()
 }
 
 /// Prints the time of each stage of `generate` for every document.

@@ -31,9 +31,11 @@
 //! ```
 
 mod convert;
+mod describe;
 mod docs;
 mod document;
 mod error;
+mod extra;
 mod forms;
 mod names;
 mod operations;
@@ -48,7 +50,7 @@ use std::sync::Once;
 
 use serde_json::Value;
 
-pub use document::{HTTP_METHODS, operations};
+pub use document::{HTTP_METHODS, excerpt, operations};
 pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join, pointer_unescape};
 pub use forms::describe as form_description;
 pub use names::short_operation_id;
@@ -91,9 +93,59 @@ pub struct Options {
     /// behind the cargo feature `<prefix><tag in kebab case>` (see
     /// [`tag_features`]); `None` generates everything unconditionally.
     pub tag_features: Option<String>,
+    /// Give every public item the spec leaves undocumented a doc line made
+    /// from what the code knows (a field's wire name, a variant's wire
+    /// value, a parameter's description), and drop progenitor's leftovers
+    /// (an empty `types::defaults`, `send()`'s links to
+    /// `Error::ErrorResponse`); see `codegen/src/describe.rs`.
+    pub describe_all: bool,
 }
 
+/// The prefix of the cargo feature of each tag in the `ionworks` crate
+/// (`api-jobs`, `api-cell-specifications`, …).
+pub const SDK_FEATURE_PREFIX: &str = "api-";
+
+/// The doc comment of the `ionworks` crate's generated `Client`.
+const SDK_CLIENT_DOC: &str = "The Ionworks API client: one method per operation, each returning a \
+request builder that ends in `send()`.
+
+Made by [`Client::from_env`] or [`Client::builder`]; cheap to clone (clones \
+share one connection pool).";
+
 impl Options {
+    /// Generated code that calls the `ionworks` facade at the Rust path
+    /// `facade` (`crate` inside the `ionworks` crate, `ionworks` from another
+    /// crate): every `send()` returns `{facade}::ApiError`, forms go through
+    /// `{facade}::upload`, and every public item is documented. What the
+    /// facade provides for this is listed on [`error_type`](Self::error_type)
+    /// and [`form_support`](Self::form_support).
+    pub fn facade(facade: &str) -> Options {
+        Options::default()
+            .error_type(format!("{facade}::ApiError"))
+            .form_support(format!("{facade}::upload"))
+            .describe_all(true)
+    }
+
+    /// The settings of the `ionworks` crate's own client, as its `build.rs`
+    /// uses them (it adds [`httpmock`](Self::httpmock) with the `mocks`
+    /// feature): [`facade`](Self::facade)`("crate")`, the client's state
+    /// `crate::ClientState`, a cargo feature per tag
+    /// ([`SDK_FEATURE_PREFIX`]) and the client's doc comment.
+    pub fn sdk() -> Options {
+        Options::facade("crate")
+            .inner_type("crate::ClientState")
+            .tag_features(SDK_FEATURE_PREFIX)
+            .client_doc(SDK_CLIENT_DOC)
+    }
+
+    /// Keep progenitor's `progenitor_client::Error<E>` (one `E` per
+    /// operation) instead of the [`error_type`](Self::error_type): the API
+    /// surface shows each operation's error body this way.
+    pub fn with_operation_errors(mut self) -> Self {
+        self.error_type = None;
+        self
+    }
+
     /// Enable or disable the `mock` module.
     pub fn httpmock(mut self, on: bool) -> Self {
         self.httpmock = on;
@@ -121,6 +173,12 @@ impl Options {
     /// One cargo feature per tag, named `prefix` + the tag (e.g. `api-jobs`).
     pub fn tag_features(mut self, prefix: impl Into<String>) -> Self {
         self.tag_features = Some(prefix.into());
+        self
+    }
+
+    /// Document every public item (see [`describe_all`](Self::describe_all)).
+    pub fn describe_all(mut self, on: bool) -> Self {
+        self.describe_all = on;
         self
     }
 
@@ -268,7 +326,10 @@ fn generate_value(
     laps: &mut Laps,
 ) -> Result<Generated, CodegenError> {
     let mut report = Report::default();
+    // Every option is checked before anything runs.
     let form_support = rust_path(options.form_support.as_deref(), "form_support")?;
+    let error_type = rust_path(options.error_type.as_deref(), "error_type")?;
+    rust_path(options.inner_type.as_deref(), "inner_type")?;
     let converted = convert_value(doc, form_support.is_some(), &mut report)?;
     let form_ops = forms::form_ops(&converted.doc);
     let doc = &converted.doc;
@@ -295,13 +356,13 @@ fn generate_value(
             forms::fix_mocks(&mut file, &form_ops);
         }
     }
-    let error_type = rust_path(options.error_type.as_deref(), "error_type")?;
     operations::rewrite_sends(&mut file, error_type.as_ref());
     operations::rewrite_client(
         &mut file,
         options.client_doc.as_deref(),
         options.inner_type.is_some(),
     );
+    operations::deprecate(&mut file, doc);
     if let Some(prefix) = &options.tag_features {
         tags::gate(&mut file, doc, prefix);
     }
@@ -319,6 +380,10 @@ fn generate_value(
     }
     laps.lap("rewrite");
     docs::fence_docs(&mut file);
+    describe::drop_leftovers(&mut file);
+    if options.describe_all {
+        describe::describe_all(&mut file, error_type.as_ref());
+    }
     laps.lap("docs");
     report.operations.sort();
     report.notes.sort();

@@ -31,6 +31,43 @@ fn ends_with_word(name: &str, word: &str) -> bool {
         && tail[tail.len() - word.len()..].eq_ignore_ascii_case(word)
 }
 
+/// Whether an operation has a request or response schema that progenitor
+/// turns into a type named after the operation (not a `$ref`, not a
+/// primitive).
+fn names_inline_types(op: &Value) -> bool {
+    fn needs_name(schema: &Value) -> bool {
+        let Some(schema) = schema.as_object() else {
+            return false;
+        };
+        if schema.contains_key("$ref") {
+            return false;
+        }
+        if ["properties", "enum", "anyOf", "oneOf", "allOf"]
+            .iter()
+            .any(|k| schema.contains_key(*k))
+            || schema
+                .get("additionalProperties")
+                .is_some_and(Value::is_object)
+        {
+            return true;
+        }
+        schema.get("items").is_some_and(needs_name)
+    }
+    let bodies = op.pointer("/requestBody/content").into_iter();
+    let responses = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|r| r.values())
+        .filter_map(|r| r.get("content"));
+    bodies
+        .chain(responses)
+        .filter_map(Value::as_object)
+        .flat_map(|content| content.values())
+        .filter_map(|media| media.get("schema"))
+        .any(needs_name)
+}
+
 /// Rewrite every operationId in `doc` to its short form where that is
 /// collision-free; duplicate ids get a numeric suffix (progenitor would emit
 /// two methods of the same name).
@@ -41,6 +78,10 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
         long_snake: String,
         short: String,
         short_snake: String,
+        /// Whether progenitor names a type after the operation (an inline
+        /// body or response schema): only then can its short name clash
+        /// with a component `{name}Response` / `{name}Body`.
+        names_inline_types: bool,
     }
     let mut ops: Vec<Op> = Vec::new();
     for (path, method, op) in crate::operations(doc) {
@@ -54,6 +95,7 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
             long_snake: id.to_snake_case(),
             short_snake: short.to_snake_case(),
             short,
+            names_inline_types: names_inline_types(op),
         });
     }
     // Only the type names an operation's `{name}Response`/`{name}Body` could
@@ -79,6 +121,7 @@ pub(crate) fn shorten(doc: &mut Value, report: &mut Report) {
     for op in &ops {
         let (short, long) = (&op.short, &op.long);
         let clashes_with_type = !component_types.is_empty()
+            && op.names_inline_types
             && ["response", "body"]
                 .iter()
                 .any(|s| component_types.contains(&format!("{short}-{s}").to_pascal_case()));

@@ -257,6 +257,35 @@ pub(crate) fn rewrite_client(file: &mut syn::File, doc: Option<&str>, crate_priv
     }
 }
 
+/// An operation the document marks `deprecated: true` is a deprecated
+/// method (progenitor 0.15 ignores the flag): callers get a warning that
+/// points at the method's docs.
+pub(crate) fn deprecate(file: &mut syn::File, doc: &serde_json::Value) {
+    let deprecated: std::collections::BTreeSet<String> = crate::operations(doc)
+        .filter(|(_, _, op)| op.get("deprecated") == Some(&serde_json::Value::Bool(true)))
+        .filter_map(|(_, _, op)| op.get("operationId")?.as_str())
+        .map(heck::ToSnakeCase::to_snake_case)
+        .collect();
+    if deprecated.is_empty() {
+        return;
+    }
+    for item in file.items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || !is_client(&imp.self_ty) {
+            continue;
+        }
+        for member in imp.items.iter_mut() {
+            if let ImplItem::Fn(f) = member
+                && deprecated.contains(&f.sig.ident.to_string())
+            {
+                f.attrs.push(syn::parse_quote!(
+                    #[deprecated(note = "the API marks this operation deprecated: see its docs")]
+                ));
+            }
+        }
+    }
+}
+
 fn is_client(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
 }

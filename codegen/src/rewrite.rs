@@ -44,6 +44,7 @@ pub(crate) fn rewrite(
     lenient_datetimes(items);
     ref_docs(items, &converted.ref_docs);
     non_exhaustive(items);
+    crate::extra::empty_by_default(items);
     request_bounds(items, constraints, report);
     items.push(syn::parse2(support()).expect("support module is valid Rust"));
     let count = items
@@ -733,6 +734,9 @@ fn support() -> TokenStream {
             /// empty value or a dot segment (`.`, `..`, also spelled with
             /// `%2e`) would change the request's path once the URL is
             /// normalised, so it is refused with a message naming both.
+            /// `encode_path` leaves a backslash as it is, which the URL parser reads
+            /// as `/` in an http(s) URL (WHATWG URL, "special" schemes): it is
+            /// encoded as `%5C`.
             pub fn path_segment(value: &str, operation: &str, parameter: &str) -> ::std::result::Result<::std::string::String, ::std::string::String> {
                 if value.is_empty() {
                     return Err(format!("{operation}: path parameter `{parameter}` is empty"));
@@ -743,7 +747,7 @@ fn support() -> TokenStream {
                         "{operation}: path parameter `{parameter}` is {value:?}, a dot segment that would change the request's path"
                     ));
                 }
-                Ok(::progenitor_client::encode_path(value))
+                Ok(::progenitor_client::encode_path(value).replace('\\', "%5C"))
             }
 
             pub fn check<T: Check>(value: T, bounds: &Bounds) -> ::std::result::Result<T, super::error::ConversionError> {

@@ -226,6 +226,14 @@ fn gate_types(m: &mut syn::ItemMod, names: &BTreeSet<String>, gate: &dyn Fn(&str
     for item in content(m) {
         if let Item::Mod(inner) = item {
             gate_types(inner, names, gate);
+            if inner.ident == "defaults" {
+                // typify's default functions (`fit_ecm_options_regularization()
+                // -> f64`, its generic `default_u64::<T, V>`) name no type of
+                // the field they serve, so they cannot be gated by what they
+                // mention; which of them a feature combination calls depends
+                // on the types it keeps. The module is `pub(super)`.
+                inner.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+            }
             continue;
         }
         if matches!(item, Item::Mod(_) | Item::Use(_) | Item::Macro(_)) {

@@ -1679,11 +1679,24 @@ fn colliding_short_names_keep_their_long_forms() {
 
 #[test]
 fn short_name_clashing_with_a_generated_type_keeps_its_long_form() {
+    // progenitor names an inline body `{Operation}Body`: with a component of
+    // that name, `submit_job` keeps its long name. An operation whose body
+    // is a `$ref` names no type, so `ListRunsResponse` does not hold
+    // `list_runs` back.
+    let inline_body = json!({"content": {"application/json": {"schema":
+        {"type": "object", "properties": {"n": {"type": "integer"}}}}}});
+    let mut submit = op("submit_job_jobs_post");
+    submit["requestBody"] = inline_body;
+    let list = json!({"operationId": "list_runs_runs_get",
+        "responses": ok(json!({"$ref": "#/components/schemas/ListRunsResponse"}))});
     let input = doc(
-        json!({"SubmitJobBody": {"type": "object", "properties": {"name": {"type": "string"}}}}),
         json!({
-            "/jobs": {"post": op("submit_job_jobs_post")},
-            "/runs": {"post": op("submit_run_runs_post")},
+            "SubmitJobBody": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "ListRunsResponse": {"type": "object", "properties": {"runs": {"type": "array", "items": {"type": "string"}}}},
+        }),
+        json!({
+            "/jobs": {"post": submit},
+            "/runs": {"post": op("submit_run_runs_post"), "get": list},
         }),
     );
     let out = generate(&input);
@@ -1695,8 +1708,13 @@ fn short_name_clashing_with_a_generated_type_keeps_its_long_form() {
         at(&out.converted, "/paths/~1runs/post/operationId"),
         &json!("submit_run")
     );
+    assert_eq!(
+        at(&out.converted, "/paths/~1runs/get/operationId"),
+        &json!("list_runs")
+    );
     has(&out.code, "pub fn submit_job_jobs_post(&self)");
     has(&out.code, "pub fn submit_run(&self)");
+    has(&out.code, "pub fn list_runs(&self)");
 }
 
 #[test]
@@ -1880,8 +1898,13 @@ fn tag_features_gate_operations_and_the_types_only_they_reach() {
         &code,
         &format!("{optimizations} pub struct HttpValidationError"),
     );
-    assert_eq!(
-        ionworks_codegen::tag_features(&serde_json::from_slice(&spec).unwrap(), "api-"),
-        ["api-jobs", "api-optimizations"]
-    );
+    let features = ionworks_codegen::tag_features(&serde_json::from_slice(&spec).unwrap(), "api-");
+    for tag in [
+        "api-jobs",
+        "api-optimizations",
+        "api-cell-specifications",
+        "api-pipeline",
+    ] {
+        assert!(features.iter().any(|f| f == tag), "{features:?}");
+    }
 }

@@ -12,16 +12,7 @@ use ionworks_codegen::Options;
 /// defaults.
 fn option_sets() -> [(&'static str, Options); 2] {
     [
-        (
-            "build",
-            Options::default()
-                .inner_type("crate::ClientState")
-                .error_type("crate::ApiError")
-                .form_support("crate::upload")
-                .tag_features("api-")
-                .client_doc("The client.")
-                .httpmock(true),
-        ),
+        ("build", Options::sdk().httpmock(true)),
         ("default", Options::default()),
     ]
 }

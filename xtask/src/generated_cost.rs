@@ -27,8 +27,7 @@ const SYNTHETIC: [(&str, &str); 3] = [
     ("michaelfeil__infinity__openapi.json", "inf"),
 ];
 
-/// The feature prefix of the tag features.
-const PREFIX: &str = "api-";
+use ionworks_codegen::SDK_FEATURE_PREFIX as PREFIX;
 
 pub fn run(root: &Path, spec: &str, tags: usize) -> Result<(), String> {
     let doc = if spec == "synthetic" {
@@ -38,10 +37,7 @@ pub fn run(root: &Path, spec: &str, tags: usize) -> Result<(), String> {
         ionworks_codegen::parse_json(&bytes).map_err(|e| format!("{spec}: {e}"))?
     };
     let bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
-    let options = ionworks_codegen::Options::default()
-        .error_type("ionworks::ApiError")
-        .form_support("ionworks::upload")
-        .tag_features(PREFIX);
+    let options = ionworks_codegen::Options::facade("ionworks").tag_features(PREFIX);
     let started = Instant::now();
     let generated = ionworks_codegen::generate(&bytes, &options).map_err(|e| e.to_string())?;
     let generate_s = started.elapsed().as_secs_f64();

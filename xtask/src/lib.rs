@@ -14,12 +14,11 @@ pub use canonical::canonical_json;
 pub use diff::{Change, ChangeReport, Impact};
 pub use surface::{FieldSig, OperationSig, ParamSig, Role, SkippedOp, Surface, TypeKind, TypeSig};
 
-/// The generation the maintainer tools review: as the crate's `build.rs`
-/// generates it where it matters to callers (form operations sent through
-/// `crate::upload`), with progenitor's per-operation error types kept
+/// The generation the maintainer tools review: the crate's own
+/// ([`Options::sdk`]), with progenitor's per-operation error types kept
 /// visible for the surface.
 pub fn options() -> Options {
-    Options::default().form_support("crate::upload")
+    Options::sdk().with_operation_errors()
 }
 
 /// Classify every difference between two versions of a spec for a Rust

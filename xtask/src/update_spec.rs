@@ -248,7 +248,7 @@ pub fn sync_api_features(manifest: &str, doc: &serde_json::Value) -> Result<Stri
         {
             let feature = ionworks_codegen::tag_features(
                 &serde_json::json!({"paths": {"/": {"get": {"tags": [tag]}}}}),
-                "api-",
+                ionworks_codegen::SDK_FEATURE_PREFIX,
             );
             let entry = tags.entry(feature.concat()).or_default();
             if !entry.iter().any(|t| t == tag) {
