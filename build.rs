@@ -10,13 +10,6 @@
 
 use std::path::PathBuf;
 
-/// The doc comment of the generated `Client`.
-const CLIENT_DOC: &str = "The Ionworks API client: one method per operation, each returning a \
-request builder that ends in `send()`.
-
-Made by [`Client::from_env`] or [`Client::builder`]; cheap to clone (clones \
-share one connection pool).";
-
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=IONWORKS_SPEC");
@@ -29,17 +22,11 @@ fn main() {
         Ok(spec) => spec,
         Err(e) => fail(&format!("cannot read {}: {e}", spec_path.display())),
     };
-    // The generated `Client` carries a `crate::ClientState` (auth headers,
-    // retry policy, …) that the crate's `ClientHooks` impl reads.
-    // With the `mocks` feature, also the typed `httpmock` helpers (`mock`).
+    // The crate's settings (`Options::sdk`: its error type, uploads, client
+    // state, a feature per tag); with the `mocks` feature, also the typed
+    // `httpmock` helpers (`mock`).
     let mocks = std::env::var_os("CARGO_FEATURE_MOCKS").is_some();
-    let options = ionworks_codegen::Options::default()
-        .inner_type("crate::ClientState")
-        .error_type("crate::ApiError")
-        .form_support("crate::upload")
-        .tag_features("api-")
-        .client_doc(CLIENT_DOC)
-        .httpmock(mocks);
+    let options = ionworks_codegen::Options::sdk().httpmock(mocks);
     let generated = match ionworks_codegen::generate(&spec, &options) {
         Ok(generated) => generated,
         Err(e) => fail(&format!("{}: {e}", spec_path.display())),

@@ -190,6 +190,7 @@ start the work in the Ionworks web app or a pipeline, then follow it with \
 `cargo run --example quickstart -- --job JOB_ID`";
 
 /// Submits a dummy job and waits for it; a 410 becomes [`GONE`].
+#[allow(deprecated)]
 pub async fn submit(
     client: &Client,
     out: &mut (dyn Write + Send),

@@ -158,7 +158,6 @@ pub(crate) fn job_status_flags(status: &types::JobStatus) -> (bool, bool) {
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 #[allow(
-    missing_docs,
     unused_imports,
     irrefutable_let_patterns,
     clippy::all,

@@ -689,7 +689,16 @@ impl Client {
 
     /// Submit a job and wait for it with the default policy; a failed
     /// submission is [`WaitError::Start`].
+    ///
+    /// The live server no longer takes direct submissions: it answers
+    /// `410 Gone`. Start work with a pipeline, a simulation batch or an ECM
+    /// fit instead, and wait for it with [`wait_until_terminal`](Self::wait_until_terminal)
+    /// or the waits of those kinds of work.
     #[cfg(feature = "api-jobs")]
+    #[deprecated(
+        note = "the server answers 410 Gone to direct job submissions: start work through pipelines, simulations or ECM fits"
+    )]
+    #[allow(deprecated)]
     pub async fn submit_and_wait(
         &self,
         body: SubmitJobRequest,

@@ -1,5 +1,8 @@
 //! The client facade against a server on 127.0.0.1: headers, retries,
 //! errors, path encoding and redaction.
+// `POST /jobs` (submit_job) is deprecated: the live server answers 410.
+// These tests exercise it as an older server (and the stand-in's switch) take it.
+#![allow(deprecated)]
 
 mod common;
 

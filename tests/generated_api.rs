@@ -1,5 +1,8 @@
 //! The generated client through its public API: clean operation names, open
 //! enums, lenient responses and strict requests.
+// `POST /jobs` (submit_job) is deprecated: the live server answers 410.
+// These tests exercise it as an older server (and the stand-in's switch) take it.
+#![allow(deprecated)]
 
 mod common;
 

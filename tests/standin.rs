@@ -1,5 +1,8 @@
 //! The stand-in of the Ionworks API (`ionworks::testing`): lifecycles,
 //! status rules, FastAPI-exact errors, fault injection and the request log.
+// `POST /jobs` (submit_job) is deprecated: the live server answers 410.
+// These tests exercise it as an older server (and the stand-in's switch) take it.
+#![allow(deprecated)]
 #![cfg(feature = "testing")]
 
 use std::time::{Duration, Instant};
@@ -52,6 +55,7 @@ fn status_of<T>(result: ionworks::Result<T>) -> u16 {
 #[tokio::test]
 async fn job_follows_its_schedule_to_completion() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     stand_in.push_job_schedule(Schedule::succeeds_after(40 * MS, 80 * MS));
     let client = stand_in.client();
     let job = client
@@ -95,6 +99,7 @@ async fn job_follows_its_schedule_to_completion() {
 #[tokio::test]
 async fn failing_schedule_and_explicit_driving() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     stand_in.push_job_schedule(
         Schedule::succeeds_after(Duration::ZERO, Duration::ZERO)
             .failing(JobErrorCode::SolverError, "solver diverged"),
@@ -130,6 +135,7 @@ async fn failing_schedule_and_explicit_driving() {
 #[tokio::test]
 async fn cancel_answers_with_the_canceled_job() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     stand_in.set_default_job_schedule(Schedule::manual());
     let client = stand_in.client();
     let job = client.submit_job().body(dummy()).send().await.unwrap();
@@ -161,6 +167,7 @@ async fn cancel_answers_with_the_canceled_job() {
 #[tokio::test]
 async fn optimization_lifecycle_and_resubmit_rules() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let client = no_retries(&stand_in);
     let id = stand_in.add_optimization(
         Schedule::succeeds_after(30 * MS, 30 * MS).failing(JobErrorCode::ModelError, "bad model"),
@@ -226,6 +233,7 @@ async fn optimization_lifecycle_and_resubmit_rules() {
 #[tokio::test]
 async fn credentials_are_required() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let wrong = Client::builder()
         .base_url(stand_in.base_url())
         .api_key("wrong")
@@ -254,6 +262,7 @@ async fn credentials_are_required() {
 #[tokio::test]
 async fn unknown_ids_and_routes_are_404_with_detail() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let http = ionworks::http_client_builder().unwrap().build().unwrap();
     for (path, detail) in [
         ("/jobs/job%2F1", "Job job/1 not found"),
@@ -279,6 +288,7 @@ async fn validation_errors_match_fastapi_field_by_field() {
     let fixtures: Map<String, Value> =
         serde_json::from_str(include_str!("fixtures/fastapi_422.json")).unwrap();
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let mut checked = 0;
     for (name, case) in fixtures.iter().filter(|(k, _)| !k.starts_with('_')) {
         let (status, body) = post_jobs(&stand_in, case["body"].as_str().unwrap()).await;
@@ -306,6 +316,7 @@ async fn validation_errors_match_fastapi_field_by_field() {
 #[tokio::test]
 async fn priority_11_and_bogus_job_type_as_fastapi_says() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let (status, body) = post_jobs(
         &stand_in,
         r#"{"job_type": "simulate", "params": {}, "priority": 11}"#,
@@ -350,6 +361,7 @@ async fn priority_11_and_bogus_job_type_as_fastapi_says() {
 #[tokio::test]
 async fn injected_status_faults_then_recovery() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let client = no_retries(&stand_in);
     stand_in.inject(Fault::Status(503), 2);
     let id = stand_in.add_optimization(Schedule::manual());
@@ -388,6 +400,7 @@ async fn injected_status_faults_then_recovery() {
 #[tokio::test]
 async fn rate_limit_delay_and_dropped_connection() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let id = stand_in.add_optimization(Schedule::manual());
     let http = ionworks::http_client_builder().unwrap().build().unwrap();
     let url = format!("{}/optimizations/{id}", stand_in.base_url());
@@ -455,6 +468,7 @@ async fn rate_limit_delay_and_dropped_connection() {
 #[tokio::test]
 async fn request_log_redacts_secrets() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let client = stand_in.client();
     client
         .submit_job()
@@ -484,6 +498,7 @@ async fn request_log_redacts_secrets() {
 #[tokio::test]
 async fn gzip_request_bodies_are_accepted() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let client = stand_in.client();
     let params: Map<String, Value> = (0..60_000).map(|i| (format!("p{i}"), json!(i))).collect();
     let job = client
@@ -514,6 +529,7 @@ async fn gzip_request_bodies_are_accepted() {
 #[tokio::test]
 async fn users_me_answers_like_the_server() {
     let stand_in = StandIn::start().await.unwrap();
+    stand_in.accept_job_submissions(true);
     let me: Value = stand_in
         .client()
         .request(ionworks::reqwest::Method::GET, "/users/me")

@@ -9,21 +9,17 @@
 //!
 //! ```
 //! use ionworks::testing::{Schedule, StandIn};
-//! use ionworks::types::{JobStatus, JobType, SubmitJobRequest};
+//! use ionworks::types::JobStatus;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let stand_in = StandIn::start().await?;
-//! stand_in.push_job_schedule(Schedule::manual());
 //! let client = stand_in.client();
-//! let job = client
-//!     .submit_job()
-//!     .body(SubmitJobRequest::builder().job_type(JobType::Dummy).params(serde_json::Map::new()))
-//!     .send()
-//!     .await?;
+//! let job_id = stand_in.add_job(Schedule::manual());
+//! let job = client.get_job().job_id(&job_id).send().await?;
 //! assert_eq!(job.status, JobStatus::Pending);
-//! stand_in.complete_job(&job.job_id, serde_json::Map::new());
-//! let job = client.get_job().job_id(&job.job_id).send().await?;
+//! stand_in.complete_job(&job_id, serde_json::Map::new());
+//! let job = client.get_job().job_id(&job_id).send().await?;
 //! assert!(job.is_terminal && !job.is_failed);
 //! # Ok(()) }
 //! ```
@@ -42,6 +38,7 @@
 //! "file_name", "content_type", "size", "fnv1a64", "text"}]}`), so that a
 //! test sees exactly what went over the wire.
 
+mod resources;
 mod server;
 mod validation;
 
@@ -208,6 +205,10 @@ struct State {
     faults: VecDeque<Fault>,
     log: Vec<LoggedRequest>,
     counter: u64,
+    /// Everything else the spec has: projects, cells, measurements, …
+    resources: resources::Store,
+    /// Whether `POST /jobs` is served (an older server) or answers 410.
+    accept_job_submissions: bool,
 }
 
 impl State {
@@ -218,6 +219,20 @@ impl State {
 }
 
 type Shared = Arc<Mutex<State>>;
+
+/// The vendored spec, parsed once per process.
+fn spec() -> &'static Value {
+    static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SPEC.get_or_init(|| {
+        serde_json::from_str(include_str!("../../openapi.json")).unwrap_or_default()
+    })
+}
+
+/// The routes of the spec that the generic resource store answers.
+fn catalog() -> &'static resources::Catalog {
+    static CATALOG: std::sync::OnceLock<resources::Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| resources::Catalog::new(spec()))
+}
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state
@@ -443,6 +458,32 @@ impl StandIn {
     }
 
     // ---- jobs ----
+
+    /// Whether `POST /jobs` starts a job, as an older server did. By default
+    /// the stand-in answers `410 Gone`, as the live server does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ionworks::types::{JobType, SubmitJobRequest};
+    ///
+    /// let stand_in = ionworks::testing::StandIn::start().await?;
+    /// let client = stand_in.client();
+    /// # #[allow(deprecated)] {
+    /// let submit = || {
+    ///     let body = SubmitJobRequest::builder().job_type(JobType::Dummy).params(serde_json::Map::new());
+    ///     client.submit_job().body(body).send()
+    /// };
+    /// let err = submit().await.unwrap_err();
+    /// assert_eq!(err.status().map(|s| s.as_u16()), Some(410));
+    /// stand_in.accept_job_submissions(true);
+    /// assert!(submit().await.is_ok());
+    /// # }
+    /// # Ok(()) }
+    /// ```
+    pub fn accept_job_submissions(&self, accept: bool) {
+        lock(&self.state).accept_job_submissions = accept;
+    }
 
     /// The schedule of jobs submitted once the queue of
     /// [`push_job_schedule`](Self::push_job_schedule) is empty.

@@ -59,10 +59,10 @@ pub(super) fn router(state: Shared, api_key: String) -> Router {
             axum::routing::patch(echo_form),
         )
         .route("/echo/{*rest}", axum::routing::any(echo_form))
-        .fallback(|| async { detail(StatusCode::NOT_FOUND, "Not Found") })
-        .method_not_allowed_fallback(|| async {
-            detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
-        })
+        // Every other operation of the spec (and a 405 for a method the
+        // dedicated routes above do not have, but the spec does).
+        .fallback(resource)
+        .method_not_allowed_fallback(resource)
         .layer(middleware::from_fn_with_state(app.clone(), front))
         .with_state(app)
 }
@@ -291,6 +291,13 @@ async fn submit_job(
     };
     let project_id = query.ok().and_then(|Query(mut q)| q.remove("project_id"));
     let mut state = lock(&app.state);
+    if !state.accept_job_submissions {
+        return detail(
+            StatusCode::GONE,
+            "Direct job submission is no longer supported: start work through pipelines, \
+             simulations or ECM fits",
+        );
+    }
     let schedule = match state.next_job_schedules.pop_front() {
         Some(schedule) => schedule,
         None => state.default_job_schedule.clone(),
@@ -516,4 +523,101 @@ async fn resubmit_optimization(State(app): State<App>, Id(id): Id) -> Response {
     let schedule = tracked.next_run.take().unwrap_or_default();
     *tracked = Tracked::new(tracked.resource.clone(), schedule);
     json_response(StatusCode::ACCEPTED, &tracked.resource)
+}
+
+/// Any operation of the spec without a dedicated route, answered by the
+/// generic resource store (`resources`); 404 for a path the spec lacks.
+async fn resource(State(app): State<App>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = if content_type.starts_with("multipart/form-data") {
+        match form_fields(&content_type, body).await {
+            Ok(fields) => Some(serde_json::Value::Object(fields)),
+            Err(message) => return detail(StatusCode::BAD_REQUEST, &message),
+        }
+    } else {
+        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                return detail(
+                    StatusCode::BAD_REQUEST,
+                    &format!("Cannot read the request body: {e}"),
+                );
+            }
+        };
+        if bytes.is_empty() {
+            None
+        } else {
+            match serde_json::from_slice(&bytes) {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    let errors = json!({"detail": [{
+                        "type": "json_invalid", "loc": ["body", e.column()],
+                        "msg": "JSON decode error", "input": {},
+                        "ctx": {"error": e.to_string()},
+                    }]});
+                    return json_response(StatusCode::UNPROCESSABLE_ENTITY, &errors);
+                }
+            }
+        }
+    };
+    let answer = {
+        let mut state = lock(&app.state);
+        super::catalog().answer(
+            &mut state.resources,
+            parts.method.as_str(),
+            parts.uri.path(),
+            &query,
+            body.as_ref(),
+        )
+    };
+    match answer {
+        Some((status, Some(body))) => json_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            &body,
+        ),
+        Some((status, None)) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            response
+        }
+        None => detail(StatusCode::NOT_FOUND, "Not Found"),
+    }
+}
+
+/// The text parts of a multipart form, as JSON fields (file parts are
+/// read and dropped).
+async fn form_fields(
+    content_type: &str,
+    body: Body,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| format!("Invalid multipart content type: {e}"))?;
+    let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
+    let mut fields = serde_json::Map::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| format!("Invalid multipart body: {e}"))?
+    {
+        let name = field.name().map(str::to_owned);
+        let is_file = field.file_name().is_some();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| format!("Invalid multipart body: {e}"))?;
+        if let (Some(name), false) = (name, is_file) {
+            fields.insert(name, String::from_utf8_lossy(&bytes).into_owned().into());
+        }
+    }
+    Ok(fields)
 }

@@ -34,9 +34,7 @@ struct Rules {
 fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
     RULES.get_or_init(|| {
-        let spec: Value =
-            serde_json::from_str(include_str!("../../openapi.json")).unwrap_or(Value::Null);
-        let schemas = &spec["components"]["schemas"];
+        let schemas = &super::spec()["components"]["schemas"];
         let job_types = schemas["JobType"]["enum"]
             .as_array()
             .map(|values| {

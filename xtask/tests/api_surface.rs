@@ -5,8 +5,8 @@
 fn surface() -> xtask::Surface {
     let spec = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json"))
         .expect("the vendored openapi.json");
-    let generated = ionworks_codegen::generate(&spec, &Default::default())
-        .expect("the vendored spec generates");
+    let generated =
+        ionworks_codegen::generate(&spec, &xtask::options()).expect("the vendored spec generates");
     xtask::surface::of(&spec, &generated).expect("the surface of the vendored spec")
 }
 

@@ -3,9 +3,14 @@
 use serde_json::{Value, json};
 use xtask::{Impact, compare_specs};
 
+/// The vendored spec's jobs and optimizations (the rules do not depend on
+/// the document's size; generating the whole spec per case would).
 fn base() -> Value {
     let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json")).unwrap();
-    serde_json::from_slice(&text).unwrap()
+    let doc: Value = serde_json::from_slice(&text).unwrap();
+    ionworks_codegen::excerpt(&doc, |_, _, op| {
+        op["tags"][0] == "jobs" || op["tags"][0] == "optimizations"
+    })
 }
 
 /// Apply `mutate` to a copy of the spec and return (verdict, subjects).
@@ -327,7 +332,11 @@ fn operations_snapshot_lists_operations_that_are_not_generated() {
         line.starts_with("POST /jobs/import import_jobs  NOT GENERATED: "),
         "{line}"
     );
-    assert_eq!(text.lines().count(), 6, "{text}");
+    assert_eq!(
+        text.lines().count(),
+        ionworks_codegen::operations(&spec).count(),
+        "{text}"
+    );
 }
 
 #[test]

@@ -18,9 +18,15 @@ use xtask::Impact;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
+/// The vendored spec's jobs and optimizations: the part the facade's waits
+/// use, small enough to compile a client once per case (the whole spec
+/// takes many times longer).
 fn base() -> Value {
     let text = std::fs::read(Path::new(ROOT).join("openapi.json")).unwrap();
-    serde_json::from_slice(&text).unwrap()
+    let doc: Value = serde_json::from_slice(&text).unwrap();
+    ionworks_codegen::excerpt(&doc, |_, _, op| {
+        op["tags"][0] == "jobs" || op["tags"][0] == "optimizations"
+    })
 }
 
 fn schema<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
@@ -42,9 +48,9 @@ fn cases() -> Vec<Case> {
             kind: "add an operation",
             mutate: |d| {
                 let mut op = d["paths"]["/jobs/{job_id}"]["get"].clone();
-                op["operationId"] = json!("list_jobs_jobs_get");
+                op["operationId"] = json!("list_job_events_jobs_events_get");
                 op["parameters"] = json!([]);
-                d["paths"]["/jobs"]["get"] = op;
+                d["paths"]["/jobs/events"] = json!({"get": op});
             },
             expected: Impact::Additive,
             behaviour: false,
@@ -205,7 +211,7 @@ fn consumer(dir: &Path) -> PathBuf {
     let root = std::fs::canonicalize(ROOT).unwrap();
     let manifest = format!(
         "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nionworks = {{ path = {:?}, default-features = false, features = [\"all-apis\"] }}\n\
+         [dependencies]\nionworks = {{ path = {:?}, default-features = false, features = [\"api-jobs\", \"api-optimizations\"] }}\n\
          serde_json = \"1\"\nchrono = {{ version = \"0.4\", default-features = false }}\n\n\
          [workspace]\n",
         root.display().to_string()
