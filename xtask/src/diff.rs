@@ -213,6 +213,19 @@ fn compare_operations(old: &Surface, new: &Surface, out: &mut Vec<Change>) {
                 format!("{how} ({} {})", q.location, q.ty),
             );
         }
+        if o.source != n.source {
+            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "the server".into());
+            push(
+                out,
+                Impact::Cosmetic,
+                subject.clone(),
+                format!(
+                    "described by {} instead of {}",
+                    show(&n.source),
+                    show(&o.source)
+                ),
+            );
+        }
         for (what, a, b) in [
             (
                 "body",

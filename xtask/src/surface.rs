@@ -106,6 +106,11 @@ pub struct OperationSig {
     pub success: String,
     /// Documented error type.
     pub error: String,
+    /// Where the operation's description comes from when the document was
+    /// assembled rather than published (`x-ionworks-source.kind`:
+    /// `exact-excerpt`, `reference-page`, `python-client`); `None` for the
+    /// server's own document.
+    pub source: Option<String>,
 }
 
 /// One operation parameter.
@@ -216,7 +221,7 @@ impl Surface {
                 .collect();
             let _ = writeln!(
                 out,
-                "{} {} {} ({}) body: {} -> {} {} | error: {}",
+                "{} {} {} ({}) body: {} -> {} {} | error: {}{}",
                 op.method,
                 op.path,
                 op.name,
@@ -224,7 +229,11 @@ impl Surface {
                 op.body.as_deref().unwrap_or("-"),
                 op.success_status,
                 op.success,
-                op.error
+                op.error,
+                op.source
+                    .as_deref()
+                    .map(|s| format!(" | source: {s}"))
+                    .unwrap_or_default()
             );
             lines.push((op.name.as_str(), out));
         }
@@ -576,6 +585,10 @@ fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
             success_status: success_status.into_iter().collect::<Vec<_>>().join("/"),
             success,
             error,
+            source: op
+                .pointer("/x-ionworks-source/kind")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         });
     }
     ops.sort_by(|a, b| a.name.cmp(&b.name));

@@ -387,3 +387,16 @@ fn a_byte_order_mark_is_accepted() {
     assert_eq!(report.verdict(), None);
     assert!(xtask::canonical_json(&bytes).is_ok());
 }
+
+#[test]
+fn the_servers_own_description_replacing_an_assembled_one_is_cosmetic() {
+    let (v, s) = verdict(|d| {
+        let op = d["paths"]["/optimizations"]["get"].as_object_mut().unwrap();
+        assert!(op.remove("x-ionworks-source").is_some());
+    });
+    assert_eq!(v, Some(Impact::Cosmetic), "{s:?}");
+    assert_eq!(
+        s,
+        ["Cosmetic operation list_optimizations: described by the server instead of python-client"]
+    );
+}
