@@ -133,6 +133,22 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         self.extra.details.code.as_deref()
     }
+    /// The id of the resource a create conflicted with: the server answers
+    /// 409 `CONFLICT` with `detail.existing_id` when a resource of that name
+    /// already exists.
+    ///
+    /// ```
+    /// # async fn run(client: &ionworks::Client) -> ionworks::Result<()> {
+    /// use ionworks::types::ProjectCreate;
+    /// let id = match client.create_project().body(ProjectCreate::builder().name("Ageing")).send().await {
+    ///     Ok(project) => project.into_inner().id,
+    ///     Err(e) => e.existing_id().map(str::to_string).ok_or(e)?,
+    /// };
+    /// # let _ = id; Ok(()) }
+    /// ```
+    pub fn existing_id(&self) -> Option<&str> {
+        self.extra.details.existing_id.as_deref()
+    }
     /// The validation errors of a 422 response (FastAPI's `detail` list).
     pub fn validation_errors(&self) -> &[ValidationError] {
         &self.extra.details.validation
@@ -481,6 +497,8 @@ pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 struct ErrorDetails {
     message: Option<String>,
     code: Option<String>,
+    /// `detail.existing_id` of a 409: the resource a create conflicted with.
+    existing_id: Option<String>,
     validation: Vec<ValidationError>,
     excerpt: Option<String>,
     /// What the client did not do, and why (shown in parentheses).
@@ -517,6 +535,7 @@ impl ErrorDetails {
                     }
                 }
                 Some(Value::Object(inner)) => {
+                    details.existing_id = text(inner.get("existing_id"));
                     if details.code.is_none() {
                         details.code = text(inner.get("error_code").or(inner.get("code")));
                     }

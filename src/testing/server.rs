@@ -48,8 +48,10 @@ pub(super) fn router(state: Shared, api_key: String) -> Router {
     };
     Router::new()
         .route("/jobs", post(submit_job))
+        .route("/jobs", get(list_jobs))
         .route("/jobs/{job_id}", get(get_job))
         .route("/jobs/{job_id}/cancel", post(cancel_job))
+        .route("/optimizations", get(list_optimizations))
         .route("/optimizations/{id}", get(get_optimization))
         .route("/optimizations/{id}/resubmit", post(resubmit_optimization))
         .route("/users/me", get(users_me))
@@ -483,6 +485,73 @@ async fn cancel_job(State(app): State<App>, Id(job_id): Id) -> Response {
             json_response(StatusCode::OK, &tracked.resource)
         }
     }
+}
+
+/// `limit` (default 50) and `offset` of a list request.
+fn page_of(query: &HashMap<String, String>) -> (usize, usize) {
+    let number = |k: &str, default| query.get(k).and_then(|v| v.parse().ok()).unwrap_or(default);
+    (number("limit", 50), number("offset", 0))
+}
+
+/// `GET /jobs`: the jobs in creation order, filtered by `status` and
+/// `job_type`, in the `{items, count, total}` envelope.
+async fn list_jobs(State(app): State<App>, query: Query<HashMap<String, String>>) -> Response {
+    let (limit, offset) = page_of(&query);
+    let now = Instant::now();
+    let mut state = lock(&app.state);
+    let mut ids: Vec<String> = state.jobs.keys().cloned().collect();
+    ids.sort();
+    let mut matching = Vec::new();
+    for id in ids {
+        let Some(tracked) = state.jobs.get_mut(&id) else {
+            continue;
+        };
+        tracked.advance(now);
+        let job = &tracked.resource;
+        let keep = query.get("status").is_none_or(|s| job.status.as_str() == s)
+            && query
+                .get("job_type")
+                .is_none_or(|t| job.job_type.as_str() == t);
+        if keep {
+            matching.push(serde_json::to_value(job).unwrap_or_default());
+        }
+    }
+    let total = matching.len();
+    let items: Vec<_> = matching.into_iter().skip(offset).take(limit).collect();
+    json_response(
+        StatusCode::OK,
+        &json!({"count": items.len(), "total": total, "items": items}),
+    )
+}
+
+/// `GET /optimizations`: in creation order, filtered by `project_id`, in the
+/// `{optimizations, total}` envelope.
+async fn list_optimizations(
+    State(app): State<App>,
+    query: Query<HashMap<String, String>>,
+) -> Response {
+    let (limit, offset) = page_of(&query);
+    let now = Instant::now();
+    let mut state = lock(&app.state);
+    let mut ids: Vec<String> = state.optimizations.keys().cloned().collect();
+    ids.sort();
+    let mut matching = Vec::new();
+    for id in ids {
+        let Some(tracked) = state.optimizations.get_mut(&id) else {
+            continue;
+        };
+        tracked.advance(now);
+        let o = &tracked.resource;
+        if query.get("project_id").is_none_or(|p| o.project_id == *p) {
+            matching.push(serde_json::to_value(o).unwrap_or_default());
+        }
+    }
+    let total = matching.len();
+    let page: Vec<_> = matching.into_iter().skip(offset).take(limit).collect();
+    json_response(
+        StatusCode::OK,
+        &json!({"optimizations": page, "total": total}),
+    )
 }
 
 async fn get_optimization(State(app): State<App>, Id(id): Id) -> Response {
