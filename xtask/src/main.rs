@@ -88,6 +88,7 @@ usage: cargo xtask build-cost [--only LIST] [--units]
 
 Build cold, one after the other, each into a fresh target directory:
   consumer    a minimal crate using ionworks (default features) and tokio
+  one-tag     the same with one part of the API (rustls, api-jobs)
   quickstart  `cargo build --example quickstart` of this workspace
   xtask       `cargo build -p xtask`
   reqwest     the floor: a crate using plain reqwest (default features and
@@ -98,7 +99,8 @@ they pull), C builds (runs of build scripts that use cc or cmake) and ours
 (path crates). Takes minutes; measure on an otherwise idle machine.
 
 options:
-  --only LIST  a comma-separated subset of consumer,quickstart,xtask,reqwest
+  --only LIST  a comma-separated subset of consumer,one-tag,quickstart,
+               xtask,reqwest
   --units      list every unit with its group and time
   --root DIR   the workspace to measure (default: this one)
   -h, --help   print this help
