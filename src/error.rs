@@ -773,12 +773,18 @@ impl<R> WaitError<R> {
 impl<R: crate::wait::Pollable> fmt::Display for WaitError<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Failed(r) => write!(
-                f,
-                "{} ended unsuccessfully with status {}",
-                R::KIND,
-                r.status_text()
-            ),
+            Self::Failed(r) => {
+                write!(f, "{}", R::KIND)?;
+                if let Some(id) = r.id() {
+                    write!(f, " {id}")?;
+                }
+                write!(f, " ended unsuccessfully with status {}", r.status_text())?;
+                match r.failure() {
+                    (Some(code), Some(message)) => write!(f, ": {code}: {message}"),
+                    (Some(one), None) | (None, Some(one)) => write!(f, ": {one}"),
+                    (None, None) => Ok(()),
+                }
+            }
             Self::TimedOut {
                 last,
                 polls,

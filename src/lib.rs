@@ -118,6 +118,7 @@
 mod client;
 mod config;
 mod error;
+pub mod follow;
 #[cfg(feature = "mocks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;

@@ -64,6 +64,14 @@ pub trait Pollable: Clone + std::fmt::Debug + Send + Sync + 'static {
     fn phase(&self) -> Phase;
     /// Whether the status is one this SDK version does not know.
     fn status_unknown(&self) -> bool;
+    /// The resource's id, for messages (`None`: the wait's own id is used).
+    fn id(&self) -> Option<String> {
+        None
+    }
+    /// Why it failed, as the server says: its error code and message.
+    fn failure(&self) -> (Option<String>, Option<String>) {
+        (None, None)
+    }
 }
 
 #[cfg(feature = "api-jobs")]
@@ -82,6 +90,13 @@ impl Pollable for JobResponse {
     }
     fn status_unknown(&self) -> bool {
         self.status.is_unknown()
+    }
+    fn id(&self) -> Option<String> {
+        Some(self.job_id.clone())
+    }
+    fn failure(&self) -> (Option<String>, Option<String>) {
+        let code = self.error_code.as_ref().map(ToString::to_string);
+        (code, self.error.clone())
     }
 }
 
@@ -114,6 +129,13 @@ impl Pollable for OptimizationResource {
     }
     fn status_unknown(&self) -> bool {
         self.status.as_ref().is_some_and(DomainStatus::is_unknown)
+    }
+    fn id(&self) -> Option<String> {
+        Some(self.id.clone())
+    }
+    fn failure(&self) -> (Option<String>, Option<String>) {
+        let code = self.error_code.as_ref().map(ToString::to_string);
+        (code, self.error.clone())
     }
 }
 

@@ -41,6 +41,7 @@
 mod resources;
 mod server;
 mod validation;
+mod work;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -209,6 +210,8 @@ struct State {
     resources: resources::Store,
     /// Whether `POST /jobs` is served (an older server) or answers 410.
     accept_job_submissions: bool,
+    /// The job that carries each pipeline, simple pipeline and simulation.
+    runs: HashMap<String, String>,
 }
 
 impl State {

@@ -641,13 +641,16 @@ async fn resource(State(app): State<App>, request: Request) -> Response {
     };
     let answer = {
         let mut state = lock(&app.state);
-        super::catalog().answer(
-            &mut state.resources,
-            parts.method.as_str(),
-            parts.uri.path(),
-            &query,
-            body.as_ref(),
-        )
+        let (method, path) = (parts.method.as_str(), parts.uri.path());
+        match super::work::intercept(&mut state, method, path, body.as_ref()) {
+            Some(answer) => Some(answer),
+            None => super::catalog()
+                .answer(&mut state.resources, method, path, &query, body.as_ref())
+                .map(|mut answer| {
+                    super::work::overlay(&mut state, method, path, &mut answer);
+                    answer
+                }),
+        }
     };
     match answer {
         Some((status, Some(body))) => json_response(

@@ -88,6 +88,30 @@ pub(super) struct Store {
     counter: u64,
 }
 
+impl Store {
+    /// Stores a resource of `collection` created outside the routes (a
+    /// simulation of a batch); returns its id.
+    pub(in crate::testing) fn put(
+        &mut self,
+        collection: &str,
+        fields: Map<String, Value>,
+    ) -> String {
+        match self.create(collection, Vec::new(), fields, &[]) {
+            Ok(stored) => stored.id.clone(),
+            Err(existing) => existing,
+        }
+    }
+
+    /// The fields of a stored resource.
+    pub(in crate::testing) fn fields(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Option<&Map<String, Value>> {
+        self.get(collection, id).map(|s| &s.fields)
+    }
+}
+
 /// The status to answer for a response key of the spec, if it is a success:
 /// `201`, or FastAPI's default 200 for the range `2XX` (used where the
 /// status is not published).
