@@ -41,7 +41,7 @@ fn server_env(stand_in: &StandIn) -> Vec<(&'static str, String)> {
 }
 
 #[tokio::test]
-async fn without_credentials_it_runs_both_flows_offline() {
+async fn without_credentials_it_runs_every_flow_offline() {
     let (result, out) = run(&[], &[("IONWORKS_API_URL", "https://x.example".into())]).await;
     assert_eq!(result, Ok(true), "{out}");
     assert!(
@@ -52,12 +52,21 @@ async fn without_credentials_it_runs_both_flows_offline() {
         "{out}"
     );
     for expected in [
-        "1. a job started elsewhere",
+        "1. a pipeline",
+        "created pipeline pipeline-",
+        "  running ",
+        "completed; results:\n  data: {",
+        "2. a simulation",
+        "started simulation simulation-",
+        "  1 completed, 0 failed of 1 ",
+        "completed; metrics:",
+        "\"discharge_capacity [A.h]\"",
+        "3. a job started elsewhere",
         "  pending ",
         "  processing ",
         "  completed ",
         "completed by the Ionworks stand-in",
-        "2. a failed optimization, resubmitted",
+        "4. a failed optimization, resubmitted",
         "resubmitted optimization opt-",
         "(run 2)",
         "  running ",
@@ -207,6 +216,19 @@ async fn errors_are_one_readable_line() {
                 .into(),
         ),
         (vec!["--job"], vec![], "--job needs an id".into()),
+        (vec!["--pipeline"], vec![], "--pipeline needs a file".into()),
+        (
+            vec!["--simulation", "p.yaml", "--model"],
+            vec![],
+            "--model needs a model id or file".into(),
+        ),
+        (
+            vec!["--pipeline", "/no/such/config.json"],
+            server_env(&stand_in),
+            "cannot read the pipeline configuration /no/such/config.json: No such file or \
+             directory (os error 2)"
+                .into(),
+        ),
         (
             vec!["--job", "x"],
             vec![],
@@ -247,6 +269,9 @@ async fn help_lists_the_flows() {
     assert_eq!(result, Ok(true));
     assert_eq!(out, quickstart::USAGE);
     for flag in [
+        "--pipeline FILE",
+        "--simulation FILE",
+        "--model MODEL",
         "--job ID",
         "--resubmit-optimization ID",
         "--submit",
@@ -254,4 +279,107 @@ async fn help_lists_the_flows() {
     ] {
         assert!(out.contains(flag), "{flag}");
     }
+}
+
+/// Writes `text` to a fresh file named `name`; returns its path.
+fn file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("ionworks-quickstart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+const CONFIG: &str =
+    r#"{"elements": {"data": {"element_type": "entry"}, "fit": {"element_type": "data_fit"}}}"#;
+
+#[tokio::test]
+async fn pipeline_flag_creates_follows_and_prints_each_element() {
+    let stand_in = StandIn::start().await.unwrap();
+    stand_in.push_job_schedule(
+        Schedule::succeeds_after(20 * MS, 40 * MS)
+            .with_result(serde_json::Map::from_iter([("rmse".into(), 0.01.into())])),
+    );
+    let config = file("pipeline.json", CONFIG);
+    let mut env = server_env(&stand_in);
+    env.push(("IONWORKS_PROJECT_ID", "p1".into()));
+    let (result, out) = run(&["--pipeline", &config], &env).await;
+    assert_eq!(result, Ok(true), "{out}");
+    assert!(out.contains("created pipeline pipeline-"), "{out}");
+    assert!(
+        out.contains("completed; results:\n  data: {\"rmse\":0.01}\n  fit: {\"rmse\":0.01}"),
+        "{out}"
+    );
+    let created = stand_in
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path == "/pipelines");
+    assert!(created.is_some(), "the pipeline was created on the server");
+
+    // A failed pipeline names its element, code and message; exit status 1.
+    stand_in.push_job_schedule(
+        Schedule::succeeds_after(MS, MS).failing(JobErrorCode::ModelError, "no such parameter"),
+    );
+    let (result, out) = run(&["--pipeline", &config], &env).await;
+    assert_eq!(result, Ok(false), "{out}");
+    assert!(
+        out.contains("element fit failed: [MODEL_ERROR] no such parameter"),
+        "{out}"
+    );
+
+    // A configuration the API cannot take is refused before anything is sent.
+    let bad = file("bad.json", r#"{"elements": 3}"#);
+    let (result, _) = run(&["--pipeline", &bad], &env).await;
+    let message = result.unwrap_err();
+    assert!(
+        message.starts_with("the pipeline configuration does not fit the API: "),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn simulation_flag_simulates_a_protocol_and_prints_its_metrics() {
+    let stand_in = StandIn::start().await.unwrap();
+    stand_in.set_default_job_schedule(Schedule::succeeds_after(20 * MS, 40 * MS));
+    let protocol = file(
+        "discharge.yaml",
+        "steps:\n  - Discharge at 1C until 2.5 V\n",
+    );
+    let mut env = server_env(&stand_in);
+    // Without a project there is nowhere to run it.
+    let (result, _) = run(&["--simulation", &protocol], &env).await;
+    assert_eq!(
+        result,
+        Err("set IONWORKS_PROJECT_ID to the project to run the simulation in".to_string())
+    );
+    env.push(("IONWORKS_PROJECT_ID", "p1".into()));
+    let (result, out) = run(&["--simulation", &protocol, "--model", "pm-42"], &env).await;
+    assert_eq!(result, Ok(true), "{out}");
+    assert!(out.contains("started simulation simulation-"), "{out}");
+    assert!(out.contains("completed; metrics:"), "{out}");
+    let statuses = stand_in
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/simulations/statuses")
+        .count();
+    assert!(statuses >= 1, "followed through the batch status operation");
+
+    stand_in.push_job_schedule(
+        Schedule::succeeds_after(MS, MS).failing(JobErrorCode::SolverError, "diverged"),
+    );
+    let (result, out) = run(&["--simulation", &protocol], &env).await;
+    assert_eq!(result, Ok(false), "{out}");
+    assert!(out.contains("failed: [SOLVER_ERROR] diverged"), "{out}");
+}
+
+#[tokio::test]
+async fn without_credentials_a_flow_runs_on_the_stand_in() {
+    let config = file("offline.json", CONFIG);
+    let (result, out) = run(&["--pipeline", &config], &[]).await;
+    assert_eq!(result, Ok(true), "{out}");
+    assert!(
+        out.contains("using the embedded Ionworks stand-in"),
+        "{out}"
+    );
+    assert!(out.contains("completed; results:"), "{out}");
 }
