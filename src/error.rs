@@ -5,8 +5,10 @@
 //! cause included (`get_job: cannot connect to 127.0.0.1:9: connection
 //! refused`), so `source()` returns `None` and a chain printer such as
 //! anyhow's `{:#}` never repeats a cause. The parts are available as
-//! accessors (`kind()`, `status()`, `validation_errors()`, …); `Debug` is a
-//! structured dump of them (never a secret).
+//! accessors (`kind()`, `status()`, `validation_errors()`, …). `Debug` is
+//! the same one line (it is what `main` prints for an error it returns);
+//! the alternate form `{:#?}` is a structured dump of the parts. Neither
+//! ever shows a secret.
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -95,7 +97,6 @@ impl<T: Any + fmt::Debug + Send + Sync> ErrorBody for T {
 /// 127.0.0.1:9: connection refused` or `get_job: timed out after 60 s`; a
 /// non-JSON body shows at most 200 characters. `source()` is `None`: the
 /// cause is already in the message.
-#[derive(Debug)]
 pub struct ApiError {
     kind: ErrorKind,
     status: Option<StatusCode>,
@@ -399,9 +400,15 @@ impl fmt::Display for ApiError {
             ErrorKind::InvalidRequest => {
                 f.write_str("invalid request")?;
                 match (operation, self.message()) {
-                    // Path checks already name the operation.
-                    (Some(op), Some(m)) if !m.starts_with(op) => write!(f, " to {op}: {m}"),
-                    (_, Some(m)) => write!(f, ": {m}"),
+                    // Path checks name the operation in their message too.
+                    (Some(op), Some(m)) => {
+                        let m = m
+                            .strip_prefix(op)
+                            .and_then(|rest| rest.strip_prefix(": "))
+                            .unwrap_or(m);
+                        write!(f, " to {op}: {m}")
+                    }
+                    (None, Some(m)) => write!(f, ": {m}"),
                     (Some(op), None) => write!(f, " to {op}"),
                     (None, None) => Ok(()),
                 }
@@ -652,7 +659,6 @@ pub(crate) async fn buffer_error_body(
 
 /// Why a [`Client`](crate::Client) could not be built. Messages name the
 /// setting or environment variable at fault and never contain a secret.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No API key or token, neither on the builder nor in the environment.
@@ -728,7 +734,6 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Why a wait did not end with a successful resource.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum WaitError<R> {
     /// The resource ended failed or canceled; it carries the final resource
@@ -811,6 +816,95 @@ impl<R: crate::wait::Pollable> fmt::Display for WaitError<R> {
 
 /// The message is complete: no `source()` (see the module docs).
 impl<R: crate::wait::Pollable> std::error::Error for WaitError<R> {}
+
+/// `{:?}` is the one-line message; `{:#?}` the parts.
+impl<R: crate::wait::Pollable> fmt::Debug for WaitError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            Self::Failed(r) => f.debug_tuple("Failed").field(r).finish(),
+            Self::TimedOut {
+                last,
+                polls,
+                elapsed,
+            } => f
+                .debug_struct("TimedOut")
+                .field("last", last)
+                .field("polls", polls)
+                .field("elapsed", elapsed)
+                .finish(),
+            Self::Api(e) => f.debug_tuple("Api").field(e).finish(),
+            Self::Start(e) => f.debug_tuple("Start").field(e).finish(),
+            Self::Cancelled { polls, elapsed } => f
+                .debug_struct("Cancelled")
+                .field("polls", polls)
+                .field("elapsed", elapsed)
+                .finish(),
+        }
+    }
+}
+
+/// `?` on a wait's result in a function that returns [`crate::Result`]:
+/// an API error stays itself; a failed, timed-out or cancelled wait becomes
+/// an error of kind [`ErrorKind::Other`] with the wait's message (which
+/// names the resource, its status, error code and message).
+impl<R: crate::wait::Pollable> From<WaitError<R>> for ApiError {
+    fn from(error: WaitError<R>) -> Self {
+        match error {
+            WaitError::Api(e) | WaitError::Start(e) => e,
+            other => {
+                let mut e = Self::new(ErrorKind::Other);
+                e.extra.details = ErrorDetails::message(other.to_string());
+                e
+            }
+        }
+    }
+}
+
+/// `{:?}` is the one-line message; `{:#?}` the variant and its setting.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        let name = match self {
+            Self::MissingCredentials => "MissingCredentials",
+            Self::InvalidUrl { .. } => "InvalidUrl",
+            Self::InvalidCredential { .. } => "InvalidCredential",
+            Self::InvalidOrganizationId { .. } => "InvalidOrganizationId",
+            Self::InvalidUserAgent => "InvalidUserAgent",
+            Self::ZeroTimeout { .. } => "ZeroTimeout",
+            Self::ConnectTimeoutWithHttpClient => "ConnectTimeoutWithHttpClient",
+            Self::HttpClient(_) => "HttpClient",
+            Self::Tls(_) => "Tls",
+        };
+        f.debug_struct(name)
+            .field("message", &self.to_string())
+            .finish()
+    }
+}
+
+/// `{:?}` is the one-line message; `{:#?}` the parts (kind, status,
+/// operation, the server's message and code, correlation id, …).
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        f.debug_struct("ApiError")
+            .field("kind", &self.kind)
+            .field("status", &self.status)
+            .field("operation", &self.operation)
+            .field("details", &self.extra.details)
+            .field("correlation_id", &self.extra.correlation_id)
+            .field("retry_after", &self.extra.retry_after)
+            .field("transport", &self.extra.transport)
+            .field("timeout", &self.extra.timeout)
+            .finish()
+    }
+}
 
 #[cfg(test)]
 mod tests {

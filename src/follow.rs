@@ -223,6 +223,22 @@ pub struct SimulationRun {
     pub simulation: Simulation,
 }
 
+/// A request body from a builder (or the body itself), as `.body()` takes
+/// it; a builder missing a required field is an invalid request.
+#[cfg(any(
+    feature = "api-pipeline",
+    feature = "api-simulations",
+    all(feature = "api-ecm", feature = "api-jobs")
+))]
+fn body<T, B>(operation: &'static str, body: B) -> Result<T, crate::ApiError>
+where
+    B: TryInto<T>,
+    B::Error: std::fmt::Display,
+{
+    body.try_into()
+        .map_err(|e| crate::ApiError::invalid_request(operation.into(), e.to_string()))
+}
+
 #[cfg(any(feature = "api-pipeline", feature = "api-simple-pipeline"))]
 fn inner<T>(response: progenitor_client::ResponseValue<T>) -> T {
     response.into_inner()
@@ -297,10 +313,12 @@ impl crate::Client {
     /// [`WaitError::Start`]; a failed pipeline is [`WaitError::Failed`],
     /// whose `error` names the element that failed.
     #[cfg(feature = "api-pipeline")]
-    pub async fn run_pipeline(
-        &self,
-        config: PipelineConfig,
-    ) -> Result<PipelineRun, WaitError<Pipeline>> {
+    pub async fn run_pipeline<C>(&self, config: C) -> Result<PipelineRun, WaitError<Pipeline>>
+    where
+        C: TryInto<PipelineConfig>,
+        C::Error: std::fmt::Display,
+    {
+        let config = body("create_pipeline", config).map_err(WaitError::Start)?;
         let created = self
             .create_pipeline()
             .body(config)
@@ -375,10 +393,15 @@ impl crate::Client {
     /// [`WaitError::Failed`] with the batch, naming the first failed
     /// simulation, its error code and message.
     #[cfg(feature = "api-simulations")]
-    pub async fn run_simulations(
+    pub async fn run_simulations<B>(
         &self,
-        request: SimulationBatchWithTemplateRequest,
-    ) -> Result<Vec<SimulationRun>, WaitError<SimulationBatch>> {
+        request: B,
+    ) -> Result<Vec<SimulationRun>, WaitError<SimulationBatch>>
+    where
+        B: TryInto<SimulationBatchWithTemplateRequest>,
+        B::Error: std::fmt::Display,
+    {
+        let request = body("create_simulation_batch", request).map_err(WaitError::Start)?;
         let started = self
             .create_simulation_batch()
             .body(request)
@@ -409,10 +432,12 @@ impl crate::Client {
     /// Start an ECM fit from measurements and wait for its job with the
     /// default policy; the job's `result` holds the fit's results.
     #[cfg(all(feature = "api-ecm", feature = "api-jobs"))]
-    pub async fn run_ecm_fit(
-        &self,
-        request: FitFromMeasurementsRequest,
-    ) -> Result<JobResponse, WaitError<JobResponse>> {
+    pub async fn run_ecm_fit<B>(&self, request: B) -> Result<JobResponse, WaitError<JobResponse>>
+    where
+        B: TryInto<FitFromMeasurementsRequest>,
+        B::Error: std::fmt::Display,
+    {
+        let request = body("fit_from_measurements", request).map_err(WaitError::Start)?;
         let started = self
             .fit_from_measurements()
             .body(request)

@@ -828,7 +828,7 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 #[tokio::test]
-async fn error_chains_name_each_cause_once_and_debug_is_structured() {
+async fn error_chains_name_each_cause_once_and_alternate_debug_is_structured() {
     let client = Client::builder()
         .base_url(format!("http://127.0.0.1:{}", free_port()))
         .api_key(KEY)
@@ -839,7 +839,8 @@ async fn error_chains_name_each_cause_once_and_debug_is_structured() {
     assert_eq!(chain(&err), err.to_string());
     assert!(err.to_string().ends_with(": connection refused"), "{err}");
     assert_eq!(err.to_string().matches("connection refused").count(), 1);
-    let debug = format!("{err:?}");
+    assert_eq!(format!("{err:?}"), err.to_string());
+    let debug = format!("{err:#?}");
     assert!(
         debug.starts_with("ApiError {") && debug.contains("kind: Transport"),
         "{debug}"
@@ -850,7 +851,8 @@ async fn error_chains_name_each_cause_once_and_debug_is_structured() {
         .await
         .unwrap_err();
     assert_eq!(chain(&wait), wait.to_string());
-    assert!(format!("{wait:?}").starts_with("TimedOut {"), "{wait:?}");
+    assert_eq!(format!("{wait:?}"), wait.to_string());
+    assert!(format!("{wait:#?}").starts_with("TimedOut {"), "{wait:#?}");
     let config = Client::builder().build().unwrap_err();
     assert_eq!(chain(&config), config.to_string());
     // A boxed error prints the same single line.

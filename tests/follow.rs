@@ -46,9 +46,7 @@ async fn a_pipeline_runs_to_its_results() -> Result {
     let stand_in = StandIn::start().await?;
     stand_in.set_default_job_schedule(quick());
     let client = stand_in.client();
-    let run = client
-        .run_pipeline(config("fit", &["data", "fit"]).try_into()?)
-        .await?;
+    let run = client.run_pipeline(config("fit", &["data", "fit"])).await?;
     assert_eq!(run.pipeline.status, PipelineStatus::Completed);
     assert!(run.pipeline.is_terminal && !run.pipeline.is_failed);
     let names: Vec<&str> = run.elements.iter().map(|e| e.name.as_str()).collect();
@@ -65,7 +63,7 @@ async fn a_failed_pipeline_names_its_element_code_and_message() -> Result {
     stand_in.push_job_schedule(quick().failing(JobErrorCode::SolverError, "the solver diverged"));
     let client = stand_in.client();
     let err = client
-        .run_pipeline(config("fit", &["data", "fit"]).try_into()?)
+        .run_pipeline(config("fit", &["data", "fit"]))
         .await
         .unwrap_err();
     let WaitError::Failed(pipeline) = &err else {
@@ -329,3 +327,18 @@ async fn many_kinds_of_work_at_once_share_one_budget_through_faults() -> Result 
 }
 
 use std::future::IntoFuture;
+
+#[tokio::test]
+async fn a_configuration_missing_a_required_field_is_refused_before_sending() -> Result {
+    let stand_in = StandIn::start().await?;
+    let client = stand_in.client();
+    let config = PipelineConfig::builder().elements(Map::new());
+    let err = client.run_pipeline(config).await.unwrap_err();
+    assert!(matches!(err, WaitError::Start(_)), "{err}");
+    assert!(
+        err.to_string().contains("create_pipeline") && err.to_string().contains("project_id"),
+        "{err}"
+    );
+    assert!(stand_in.requests().is_empty());
+    Ok(())
+}

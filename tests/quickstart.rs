@@ -211,7 +211,7 @@ async fn errors_are_one_readable_line() {
         (
             vec!["--job", ".."],
             server_env(&stand_in),
-            "invalid request: get_job: path parameter `job_id` is \"..\", a dot segment that \
+            "invalid request to get_job: path parameter `job_id` is \"..\", a dot segment that \
              would change the request's path"
                 .into(),
         ),
