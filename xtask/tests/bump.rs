@@ -300,6 +300,11 @@ fn bad_versions_are_usage_errors_and_change_nothing() {
         assert!(run.stderr.contains(why), "{version}: {}", run.stderr);
         assert!(run.stderr.contains("usage: cargo xtask bump VERSION"));
     }
+    for args in [&["--help"][..], &["-h"], &["0.2.0", "--help"]] {
+        let run = bump(ws.path(), args);
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.starts_with("usage: cargo xtask bump VERSION\n"));
+    }
     for (args, message) in [
         (&[][..], "error: bump needs VERSION"),
         (&["0.2.0", "0.3.0"], "error: unexpected argument `0.3.0`"),
