@@ -1,8 +1,10 @@
 //! The maintainer loop of the `ionworks` SDK: the reviewed API surface of a
 //! generated client, the change report between two versions of the spec,
-//! and the canonical form of the vendored `openapi.json`. Only `cargo xtask`
+//! the canonical form of the vendored `openapi.json`, and the one version of
+//! the two published crates ([`bump`]). Only `cargo xtask`
 //! compiles this; the crate's `build.rs` needs the generator alone.
 
+pub mod bump;
 mod canonical;
 mod diff;
 pub mod surface;

@@ -21,6 +21,7 @@ commands:
                measure the compile time of a generated client, by API tag
   generate-corpus
                write the generated output of openapi.json and the conformance documents
+  bump         set the version of ionworks and ionworks-codegen, and the pin between them
 
 `cargo xtask <command> --help` (or `-h`, or `cargo xtask help <command>`)
 prints a command's options.
@@ -34,10 +35,12 @@ struct Command {
     with_value: &'static [&'static str],
     /// Flags on their own.
     bare: &'static [&'static str],
+    /// Arguments that are not flags, by name, in order (all required).
+    operands: &'static [&'static str],
     run: fn(&Flags) -> Result<(), Error>,
 }
 
-const COMMANDS: [Command; 5] = [
+const COMMANDS: [Command; 6] = [
     Command {
         name: "codegen",
         usage: "\
@@ -56,6 +59,7 @@ options:
 ",
         with_value: &["--spec", "--out", "--converted"],
         bare: &["--report", "--surface"],
+        operands: &[],
         run: codegen,
     },
     Command {
@@ -79,6 +83,7 @@ options:
 ",
         with_value: &["--url", "--from", "--report", "--root"],
         bare: &["--check"],
+        operands: &[],
         run: update_spec,
     },
     Command {
@@ -107,6 +112,7 @@ options:
 ",
         with_value: &["--only", "--root"],
         bare: &["--units"],
+        operands: &[],
         run: build_cost,
     },
     Command {
@@ -130,6 +136,7 @@ options:
 ",
         with_value: &["--spec", "--tags", "--root"],
         bare: &[],
+        operands: &[],
         run: generated_cost,
     },
     Command {
@@ -151,7 +158,30 @@ options:
 ",
         with_value: &["--out", "--root"],
         bare: &[],
+        operands: &[],
         run: generate_corpus,
+    },
+    Command {
+        name: "bump",
+        usage: "\
+usage: cargo xtask bump VERSION
+
+Set the version of both published crates, ionworks and ionworks-codegen, to
+VERSION (e.g. 0.2.0 or 0.2.0-rc.1), and the requirement by which ionworks
+builds with its generator to exactly that version (`=VERSION`, in the
+workspace's dependencies); their entries in Cargo.lock follow. Every file is
+read and checked before any is written. Prints each change, and the
+dependency lines of README.md and src/lib.rs that still name the previous
+release line.
+
+options:
+  --root DIR  the workspace to change (default: this one)
+  -h, --help  print this help
+",
+        with_value: &["--root"],
+        bare: &[],
+        operands: &["VERSION"],
+        run: bump,
     },
 ];
 
@@ -237,6 +267,8 @@ fn dispatch(args: &[String]) -> Result<(), Error> {
 struct Flags {
     usage: &'static str,
     values: Vec<(String, Option<String>)>,
+    /// The command's operands, in order.
+    operands: Vec<String>,
 }
 
 impl Flags {
@@ -247,6 +279,7 @@ impl Flags {
             usage: command.usage,
         };
         let mut values = Vec::new();
+        let mut operands = Vec::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
             if a == "-h" || a == "--help" {
@@ -258,13 +291,19 @@ impl Flags {
                 values.push((a.clone(), Some(v.clone())));
             } else if command.bare.contains(&a.as_str()) {
                 values.push((a.clone(), None));
+            } else if !a.starts_with('-') && operands.len() < command.operands.len() {
+                operands.push(a.clone());
             } else {
                 return Err(usage_error(format!("unexpected argument `{a}`")));
             }
         }
+        if let Some(missing) = command.operands.get(operands.len()) {
+            return Err(usage_error(format!("{} needs {missing}", command.name)));
+        }
         Ok(Some(Self {
             usage: command.usage,
             values,
+            operands,
         }))
     }
 
@@ -393,6 +432,18 @@ fn generate_corpus(flags: &Flags) -> Result<(), Error> {
         .ok_or_else(|| flags.usage_error("generate-corpus needs --out DIR"))?;
     for line in corpus_output::write(&flags.root(), std::path::Path::new(out))? {
         eprintln!("{line}");
+    }
+    Ok(())
+}
+
+fn bump(flags: &Flags) -> Result<(), Error> {
+    let version = flags
+        .operands
+        .first()
+        .ok_or_else(|| flags.usage_error("bump needs VERSION"))?;
+    xtask::bump::check_version(version).map_err(|e| flags.usage_error(&e))?;
+    for line in xtask::bump::bump(&flags.root(), version)? {
+        println!("{line}");
     }
     Ok(())
 }
