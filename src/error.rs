@@ -264,6 +264,18 @@ impl ApiError {
         error
     }
 
+    /// An error status with its headers and the body read (at most
+    /// [`MAX_ERROR_BODY`] of it is looked at).
+    pub(crate) fn from_status_and_body(
+        status: StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        let mut error = Self::from_status(status, headers);
+        error.extra.details = ErrorDetails::parse(&body[..body.len().min(MAX_ERROR_BODY)]);
+        error
+    }
+
     /// A request that got no response.
     pub(crate) fn from_transport(error: &reqwest::Error, timeout: Option<Duration>) -> Self {
         let kind = if error.is_connect() {

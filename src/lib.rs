@@ -119,6 +119,8 @@ mod client;
 mod config;
 mod error;
 pub mod follow;
+#[cfg(all(feature = "api-cell-measurements", feature = "api-cell-instances"))]
+pub mod measurements;
 #[cfg(feature = "mocks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;

@@ -514,21 +514,49 @@ impl Form {
     }
 
     fn counted(&self, body: ByteChunks, total: Option<u64>) -> reqwest::Body {
-        match &self.progress {
-            None => reqwest::Body::wrap_stream(body),
-            Some(progress) => {
-                let progress = progress.clone();
-                let sent = Arc::new(AtomicU64::new(0));
-                progress(0, total);
-                reqwest::Body::wrap_stream(body.inspect(move |chunk| {
-                    if let Ok(chunk) = chunk {
-                        let now = sent.fetch_add(chunk.len() as u64, Ordering::Relaxed)
-                            + chunk.len() as u64;
-                        progress(now, total);
-                    }
-                }))
-            }
+        counted(body, total, self.progress.as_ref())
+    }
+}
+
+/// `body` as a request body, reporting `(sent, total)` to `progress` as
+/// its chunks go.
+fn counted(body: ByteChunks, total: Option<u64>, progress: Option<&ProgressFn>) -> reqwest::Body {
+    match progress {
+        None => reqwest::Body::wrap_stream(body),
+        Some(progress) => {
+            let progress = progress.clone();
+            let sent = Arc::new(AtomicU64::new(0));
+            progress(0, total);
+            reqwest::Body::wrap_stream(body.inspect(move |chunk| {
+                if let Ok(chunk) = chunk {
+                    let now =
+                        sent.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+                    progress(now, total);
+                }
+            }))
         }
+    }
+}
+
+impl FilePart {
+    /// Its bytes alone as a request body, from the start (a signed-URL
+    /// upload sends the file itself, not a form): its length, when known,
+    /// and the body; an error when it is a stream that was already read.
+    pub(crate) async fn request_body(
+        &self,
+        progress: Option<&Progress>,
+    ) -> Result<(Option<u64>, reqwest::Body), String> {
+        let len = self.len().await.map_err(|e| e.to_string())?;
+        let chunks = self
+            .chunks()
+            .ok_or("the upload stream was already sent and cannot be read again")?;
+        Ok((len, counted(chunks, len, progress.map(|p| &p.0))))
+    }
+
+    /// Whether it can be sent again from its start (a path or bytes, or a
+    /// stream never read).
+    pub(crate) fn replayable(&self) -> bool {
+        self.stream_unread()
     }
 }
 

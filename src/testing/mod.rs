@@ -40,6 +40,7 @@
 
 mod resources;
 mod server;
+mod storage;
 mod validation;
 mod work;
 
@@ -212,6 +213,14 @@ struct State {
     accept_job_submissions: bool,
     /// The job that carries each pipeline, simple pipeline and simulation.
     runs: HashMap<String, String>,
+    /// The storage origin (`http://127.0.0.1:<port>`), its objects by
+    /// path, its faults and its request log.
+    storage_url: String,
+    storage: HashMap<String, bytes::Bytes>,
+    storage_faults: VecDeque<Fault>,
+    storage_log: Vec<LoggedRequest>,
+    /// Measurements initiated and not yet confirmed: id → cell instance.
+    initiated: HashMap<String, String>,
 }
 
 impl State {
@@ -373,6 +382,7 @@ pub struct StandIn {
     state: Shared,
     client: Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    storage_shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl fmt::Debug for StandIn {
@@ -385,7 +395,10 @@ impl fmt::Debug for StandIn {
 
 impl Drop for StandIn {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
+        for tx in [self.shutdown.take(), self.storage_shutdown.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = tx.send(());
         }
     }
@@ -406,7 +419,9 @@ impl StandIn {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let api_key = format!("standin-{:016x}", fastrand::u64(..));
+        let storage_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let state: Shared = Arc::default();
+        lock(&state).storage_url = format!("http://{}", storage_listener.local_addr()?);
         let client = Self::builder_for(addr, &api_key)
             .build()
             .map_err(std::io::Error::other)?;
@@ -416,12 +431,19 @@ impl StandIn {
             server::router(state.clone(), api_key.clone()),
             rx,
         ));
+        let (storage_tx, storage_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(server::serve(
+            storage_listener,
+            storage::router(state.clone()),
+            storage_rx,
+        ));
         Ok(StandIn {
             addr,
             api_key,
             state,
             client,
             shutdown: Some(tx),
+            storage_shutdown: Some(storage_tx),
         })
     }
 
@@ -694,5 +716,33 @@ impl StandIn {
     /// Empties the request log.
     pub fn clear_requests(&self) {
         lock(&self.state).log.clear();
+    }
+
+    // ---- storage ----
+
+    /// The storage origin its signed URLs point at
+    /// (`http://127.0.0.1:<port>`, another port than [`base_url`](Self::base_url)).
+    pub fn storage_url(&self) -> String {
+        lock(&self.state).storage_url.clone()
+    }
+
+    /// The bytes stored at `path` (as in a signed URL, without the leading
+    /// `/`), such as `measurements/<id>/time_series.parquet`.
+    pub fn stored(&self, path: &str) -> Option<bytes::Bytes> {
+        lock(&self.state).storage.get(path).cloned()
+    }
+
+    /// Makes the next `times` storage requests fail with `fault`.
+    pub fn inject_storage(&self, fault: Fault, times: usize) {
+        let mut state = lock(&self.state);
+        state
+            .storage_faults
+            .extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Every request storage received so far, oldest first (credential
+    /// headers, if any arrived, read `<redacted>`).
+    pub fn storage_requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.state).storage_log.clone()
     }
 }

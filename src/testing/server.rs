@@ -39,7 +39,7 @@ struct App {
 
 /// Set on each request: notifying it closes the request's connection.
 #[derive(Clone)]
-struct DropSwitch(Arc<Notify>);
+pub(super) struct DropSwitch(pub(super) Arc<Notify>);
 
 pub(super) fn router(state: Shared, api_key: String) -> Router {
     let app = App {
@@ -642,6 +642,23 @@ async fn resource(State(app): State<App>, request: Request) -> Response {
     let answer = {
         let mut state = lock(&app.state);
         let (method, path) = (parts.method.as_str(), parts.uri.path());
+        if method == "GET" {
+            match super::work::download(&mut state, path) {
+                Some(Ok(location)) => {
+                    let mut response = Response::new(Body::empty());
+                    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+                    if let Ok(value) = HeaderValue::from_str(&location) {
+                        response.headers_mut().insert(header::LOCATION, value);
+                    }
+                    return response;
+                }
+                Some(Err((status, body))) => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+                    return json_response(status, &body.unwrap_or_default());
+                }
+                None => {}
+            }
+        }
         match super::work::intercept(&mut state, method, path, body.as_ref()) {
             Some(answer) => Some(answer),
             None => super::catalog()

@@ -22,7 +22,15 @@ use super::server::new_job;
 use crate::types::{JobResponse, JobStatus, JobType, SubmitJobRequest};
 
 /// The kinds of resource a job carries, by collection.
-const RUN_COLLECTIONS: [&str; 3] = ["pipelines", "simple_pipelines", "simulations"];
+const RUN_COLLECTIONS: [&str; 4] = [
+    "pipelines",
+    "simple_pipelines",
+    "simulations",
+    "cell_measurements",
+];
+
+/// The files of a measurement upload, and of a result download.
+const FILES: [&str; 2] = ["time_series.parquet", "steps.parquet"];
 
 /// Starts a job of `job_type` on the next schedule; returns its id.
 fn start(state: &mut State, job_type: JobType, project_id: Option<String>) -> String {
@@ -87,6 +95,18 @@ pub(super) fn intercept(
             }
             let _ = kind;
             None
+        }
+        (
+            "POST",
+            [
+                "cell_instances",
+                instance,
+                "cell_measurements",
+                "initiate-upload",
+            ],
+        ) => Some(initiate_upload(state, instance)),
+        ("POST", ["cell_measurements", id, "confirm-upload"]) => {
+            Some(confirm_upload(state, id, body))
         }
         ("GET", ["pipelines", id, "elements"]) => Some(pipeline_elements(state, id)),
         ("GET", ["pipelines", id, "result"]) => Some(pipeline_result(state, id)),
@@ -159,6 +179,17 @@ fn show_job(state: &mut State, collection: &str, resource: &mut Value) {
     let Some(fields) = resource.as_object_mut() else {
         return;
     };
+    if collection == "cell_measurements" {
+        let status = match job.status {
+            JobStatus::Completed => "ready",
+            JobStatus::Failed | JobStatus::Canceled => "failed",
+            JobStatus::Pending => "pending",
+            _ => "running",
+        };
+        fields.insert("processing_status".into(), json!(status));
+        fields.insert("processing_error".into(), json!(job.error));
+        return;
+    }
     if collection == "simulations" {
         fields.insert("job_id".into(), json!(job_id));
         if job.status == JobStatus::Completed {
@@ -353,4 +384,115 @@ fn pipeline_result(state: &mut State, id: &str) -> Answer {
         }
         _ => not_found("Result of pipeline", id),
     }
+}
+
+/// `POST /cell_instances/{id}/cell_measurements/initiate-upload`: a new
+/// measurement id and a signed storage URL per file.
+fn initiate_upload(state: &mut State, instance: &str) -> Answer {
+    let id = state.next_id("cell-measurement");
+    state.initiated.insert(id.clone(), instance.to_owned());
+    let uploads: Vec<Value> = FILES
+        .iter()
+        .map(|file| {
+            let path = format!("measurements/{id}/{file}");
+            let token = format!("{:016x}", fastrand::u64(..));
+            json!({
+                "filename": file,
+                "path": path,
+                "token": token,
+                "signed_url": format!("{}/{path}?token={token}", state.storage_url),
+            })
+        })
+        .collect();
+    (
+        200,
+        Some(json!({ "measurement_id": id, "uploads": uploads })),
+    )
+}
+
+/// `POST /cell_measurements/{id}/confirm-upload`: creates the measurement
+/// once its time series is in storage, and starts processing it on the
+/// next job schedule.
+fn confirm_upload(state: &mut State, id: &str, body: Option<&Value>) -> Answer {
+    let Some(instance) = state.initiated.get(id).cloned() else {
+        return not_found("Initiated upload", id);
+    };
+    if !state
+        .storage
+        .contains_key(&format!("measurements/{id}/time_series.parquet"))
+    {
+        return (
+            400,
+            Some(
+                json!({"detail": format!("time_series.parquet of measurement {id} was not uploaded")}),
+            ),
+        );
+    }
+    state.initiated.remove(id);
+    let mut fields = body
+        .and_then(|b| b.get("measurement"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    fields.insert("cell_instance_id".into(), json!(instance));
+    fields.insert("measurement_type".into(), json!("time_series"));
+    state
+        .resources
+        .put_with_id("cell_measurements", id, fields.clone());
+    let job_id = start(state, JobType::Dummy, None);
+    state.runs.insert(id.to_owned(), job_id);
+    let mut answer = super::catalog().answer(
+        &mut state.resources,
+        "GET",
+        &format!("/cell_measurements/{id}"),
+        &[],
+        None,
+    );
+    if let Some(answer) = answer.as_mut() {
+        overlay(state, "GET", &format!("/cell_measurements/{id}"), answer);
+        if let (_, Some(Value::Object(map))) = answer {
+            map.insert("steps_created".into(), json!(0));
+        }
+    }
+    answer.unwrap_or_else(|| not_found("Measurement", id))
+}
+
+/// Where a download of `path` is redirected: the signed storage URL of
+/// the file, when it exists (a simulation's once its job completed);
+/// `None` for anything else.
+pub(super) fn download(state: &mut State, path: &str) -> Option<Result<String, Answer>> {
+    let (kind, id, file) = match path_parts(path).as_slice() {
+        [
+            "cell_measurements",
+            id,
+            what @ ("time_series" | "steps"),
+            "download",
+        ] => ("measurements", (*id).to_owned(), format!("{what}.parquet")),
+        [
+            "simulations",
+            id,
+            what @ ("time_series" | "steps"),
+            "download",
+        ] => ("simulations", (*id).to_owned(), format!("{what}.parquet")),
+        _ => return None,
+    };
+    let object = format!("{kind}/{id}/{file}");
+    if kind == "simulations" && !state.storage.contains_key(&object) {
+        let done = state
+            .runs
+            .get(&id)
+            .cloned()
+            .and_then(|j| job(state, &j))
+            .is_some_and(|j| j.status == JobStatus::Completed);
+        if done {
+            state
+                .storage
+                .insert(object.clone(), super::storage::sample(&object));
+        }
+    }
+    if !state.storage.contains_key(&object) {
+        return Some(Err(not_found("Result file", &format!("{file} of {id}"))));
+    }
+    let token = format!("{:016x}", fastrand::u64(..));
+    Some(Ok(format!("{}/{object}?token={token}", state.storage_url)))
 }

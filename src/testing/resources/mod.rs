@@ -102,6 +102,27 @@ impl Store {
         }
     }
 
+    /// Stores a resource of `collection` under the id `id` (one the server
+    /// handed out before the resource existed, as `initiate-upload` does).
+    pub(in crate::testing) fn put_with_id(
+        &mut self,
+        collection: &str,
+        id: &str,
+        fields: Map<String, Value>,
+    ) {
+        let created = self.put(collection, fields);
+        if let Some(stored) = self
+            .collections
+            .get_mut(collection)
+            .and_then(|items| items.iter_mut().find(|s| s.id == created))
+        {
+            stored.id = id.to_owned();
+            stored
+                .fields
+                .insert("id".into(), Value::String(id.to_owned()));
+        }
+    }
+
     /// The fields of a stored resource.
     pub(in crate::testing) fn fields(
         &self,

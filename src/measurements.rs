@@ -1,0 +1,323 @@
+//! Measurement data in: a time-series measurement uploaded in one call.
+//!
+//! The API takes a measurement in three steps: `initiate-upload` answers
+//! a signed storage URL per file, each file (`time_series.parquet`, and
+//! `steps.parquet` if given) is `PUT` there, and `confirm-upload` creates
+//! the measurement, whose steps the server then derives
+//! (`processing_status` pending → running → ready, or failed).
+//! [`Client::upload_measurement`] does all of it and waits for the
+//! processing with the same [`Wait`] as any work.
+//!
+//! Storage is another origin: the `PUT`s carry no API credentials (the
+//! signed URL is the authorization) and are never redirected. Files are
+//! streamed from disk with progress, and sent again from their start when a
+//! `PUT` fails in a way worth retrying (a connection error, 408, 429, 5xx).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let stand_in = ionworks::testing::StandIn::start().await?;
+//! # let client = stand_in.client();
+//! # let cell_instance_id = "cell-instance-1";
+//! # let dir = std::env::temp_dir().join(format!("ionworks-doc-m-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # let path = dir.join("cycle.parquet");
+//! # std::fs::write(&path, b"PAR1 (parquet bytes) PAR1")?;
+//! use ionworks::types::MeasurementMetadata;
+//! use ionworks::upload::FilePart;
+//!
+//! let measurement = client
+//!     .upload_measurement(
+//!         cell_instance_id,
+//!         MeasurementMetadata::builder().name("cycle 1, 25 degC"),
+//!         FilePart::path(&path),
+//!     )
+//!     .on_progress(|sent, total| eprintln!("{sent} of {total:?} bytes"))
+//!     .await?;
+//! assert_eq!(measurement.processing_status.as_deref(), Some("ready"));
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok(()) }
+//! ```
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::types::{
+    CellMeasurement, ConfirmMeasurementUploadRequest, InitiateMeasurementUploadRequest,
+    InitiateUploadResponse, MeasurementMetadata, MeasurementType, UploadInfo,
+};
+use crate::upload::{FilePart, Progress};
+use crate::wait::{Phase, Pollable, Wait, WaitError, WaitPolicy};
+use crate::{ApiError, Client};
+
+/// How many times a storage `PUT` is tried.
+const PUT_ATTEMPTS: u32 = 3;
+
+impl Pollable for CellMeasurement {
+    const KIND: &'static str = "measurement";
+    /// `processing_status`; `ready` when the server sends none (older
+    /// records, file and properties measurements).
+    fn status_text(&self) -> String {
+        self.processing_status
+            .clone()
+            .unwrap_or_else(|| "ready".into())
+    }
+    fn phase(&self) -> Phase {
+        match self.processing_status.as_deref() {
+            Some("pending" | "running") => Phase::Running,
+            Some("failed") => Phase::Failed,
+            _ => Phase::Succeeded,
+        }
+    }
+    fn status_unknown(&self) -> bool {
+        !matches!(
+            self.processing_status.as_deref(),
+            None | Some("pending" | "running" | "ready" | "failed")
+        )
+    }
+    fn id(&self) -> Option<String> {
+        Some(self.id.clone())
+    }
+    fn failure(&self) -> (Option<String>, Option<String>) {
+        (None, self.processing_error.clone())
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An upload of a time-series measurement, from
+/// [`Client::upload_measurement`]; configure it, then `.await` it.
+#[must_use = "an upload does nothing until awaited"]
+pub struct MeasurementUpload<'a> {
+    client: &'a Client,
+    cell_instance_id: String,
+    metadata: Result<MeasurementMetadata, ApiError>,
+    time_series: FilePart,
+    steps: Option<FilePart>,
+    progress: Option<Progress>,
+    policy: Option<WaitPolicy>,
+}
+
+impl MeasurementUpload<'_> {
+    /// Also upload the steps (`steps.parquet`); without them the server
+    /// derives the steps from the time series.
+    pub fn steps(mut self, steps: FilePart) -> Self {
+        self.steps = Some(steps);
+        self
+    }
+    /// Called with `(sent, total)` as each file's bytes go to storage.
+    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Progress::new(f));
+        self
+    }
+    /// How to wait for the server's processing (default:
+    /// [`WaitPolicy::default`]).
+    pub fn policy(mut self, policy: WaitPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+    /// Whether to wait for the processing at all (default: yes). Without
+    /// it the measurement is returned as confirmed; follow it later with
+    /// [`Client::wait_for_measurement`].
+    pub fn wait_for_processing(mut self, wait: bool) -> Self {
+        self.policy = wait.then(|| self.policy.take().unwrap_or_default());
+        self
+    }
+
+    async fn run(self) -> Result<CellMeasurement, WaitError<CellMeasurement>> {
+        let client = self.client;
+        let metadata = self.metadata.map_err(WaitError::Start)?;
+        let initiated: InitiateUploadResponse = client
+            .initiate_measurement_upload()
+            .id(&self.cell_instance_id)
+            .body(InitiateMeasurementUploadRequest {
+                filenames: None,
+                measurement: metadata.clone(),
+                measurement_type: Some(MeasurementType::TimeSeries),
+                extra: Default::default(),
+            })
+            .send()
+            .await
+            .map_err(WaitError::Start)?
+            .into_inner();
+        let mut files = vec![("time_series.parquet", &self.time_series)];
+        if let Some(steps) = &self.steps {
+            files.push(("steps.parquet", steps));
+        }
+        for (name, file) in files {
+            let target = target(&initiated, name).map_err(WaitError::Start)?;
+            put(client, target, name, file, self.progress.as_ref())
+                .await
+                .map_err(WaitError::Start)?;
+        }
+        let measurement = serde_json::to_value(&metadata)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default();
+        let id = initiated.measurement_id;
+        client
+            .confirm_measurement_upload()
+            .measurement_id(&id)
+            .body(ConfirmMeasurementUploadRequest {
+                cell_instance_id: self.cell_instance_id.clone(),
+                filenames: None,
+                measurement,
+                measurement_type: MeasurementType::TimeSeries,
+                steps: None,
+                extra: Default::default(),
+            })
+            .send()
+            .await
+            .map_err(WaitError::Start)?;
+        match self.policy {
+            Some(policy) => client.wait_for_measurement(&id).policy(policy).await,
+            None => client
+                .get_cell_measurement()
+                .id(&id)
+                .send()
+                .await
+                .map(|m| m.into_inner())
+                .map_err(WaitError::Api),
+        }
+    }
+}
+
+impl<'a> IntoFuture for MeasurementUpload<'a> {
+    type Output = Result<CellMeasurement, WaitError<CellMeasurement>>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// The upload target for file `name`: the one of that name, else the only
+/// one there is.
+fn target<'r>(
+    initiated: &'r InitiateUploadResponse,
+    name: &str,
+) -> Result<&'r UploadInfo, ApiError> {
+    let uploads = &initiated.uploads;
+    uploads
+        .iter()
+        .find(|u| u.filename.as_deref() == Some(name))
+        .or(match uploads.as_slice() {
+            [only] if name == "time_series.parquet" => Some(only),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            let offered: Vec<&str> = uploads
+                .iter()
+                .filter_map(|u| u.filename.as_deref())
+                .collect();
+            ApiError::invalid_request(
+                "initiate_measurement_upload".into(),
+                format!("the server offered no upload target for {name} (offered: {offered:?})"),
+            )
+        })
+}
+
+/// The host of a signed URL, for messages (never its query: the signature).
+fn host(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_string();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| "storage".into())
+}
+
+/// `PUT`s `file` to its signed URL, with no API credentials, trying again
+/// from the start when that is worth it and possible.
+async fn put(
+    client: &Client,
+    target: &UploadInfo,
+    name: &str,
+    file: &FilePart,
+    progress: Option<&Progress>,
+) -> Result<(), ApiError> {
+    let operation = format!("PUT {name} to {}", host(&target.signed_url));
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (len, body) = file
+            .request_body(progress)
+            .await
+            .map_err(|e| ApiError::invalid_request(operation.clone().into(), e))?;
+        let mut request = client
+            .client
+            .put(&target.signed_url)
+            .header(http::header::CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        if let Some(len) = len {
+            request = request.header(http::header::CONTENT_LENGTH, len);
+        }
+        let outcome = request.send().await;
+        let retry = match &outcome {
+            Ok(response) if response.status().is_success() => return Ok(()),
+            Ok(response) => {
+                let status = response.status().as_u16();
+                status == 408 || status == 429 || status >= 500
+            }
+            Err(e) => !e.is_builder(),
+        };
+        if !retry || attempt >= PUT_ATTEMPTS || !file.replayable() {
+            return Err(match outcome {
+                Ok(response) => {
+                    let (status, headers) = (response.status(), response.headers().clone());
+                    let body = response.bytes().await.unwrap_or_default();
+                    ApiError::from_status_and_body(status, &headers, &body).in_operation(operation)
+                }
+                Err(e) => ApiError::from_transport(&e, None).in_operation(operation),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt - 1))).await;
+    }
+}
+
+impl Client {
+    /// Upload a time-series measurement of cell instance `cell_instance_id`
+    /// (see [the module](crate::measurements)): `metadata` names it,
+    /// `time_series` is its Parquet file (a path, bytes or a stream).
+    /// Errors before the measurement exists are [`WaitError::Start`]; a
+    /// measurement the server could not process is [`WaitError::Failed`],
+    /// with its `processing_error`.
+    pub fn upload_measurement<M>(
+        &self,
+        cell_instance_id: impl Into<String>,
+        metadata: M,
+        time_series: FilePart,
+    ) -> MeasurementUpload<'_>
+    where
+        M: TryInto<MeasurementMetadata>,
+        M::Error: std::fmt::Display,
+    {
+        MeasurementUpload {
+            client: self,
+            cell_instance_id: cell_instance_id.into(),
+            metadata: metadata.try_into().map_err(|e| {
+                ApiError::invalid_request("initiate_measurement_upload".into(), e.to_string())
+            }),
+            time_series,
+            steps: None,
+            progress: None,
+            policy: Some(WaitPolicy::default()),
+        }
+    }
+
+    /// Wait for measurement `id` to be processed (`processing_status`
+    /// `ready`, or `failed` with its `processing_error`).
+    pub fn wait_for_measurement(&self, id: impl Into<String>) -> Wait<'_, CellMeasurement> {
+        let id: String = id.into();
+        let key = Arc::new(id.clone());
+        Wait::from_fn(id, move || {
+            let request = self.get_cell_measurement().id(key.as_str());
+            async move { request.send().await.map(|r| r.into_inner()) }
+        })
+    }
+}

@@ -1,0 +1,130 @@
+//! The stand-in's object storage: another origin (its own port), as the
+//! signed URLs of the live API point at a storage host, not the API.
+//!
+//! `PUT /{path}?token=…` stores the body, `GET /{path}?token=…` answers it;
+//! a request without a `token` is 403. Requests are logged as the API's
+//! are, and faults can be injected ([`StandIn::inject_storage`]).
+//!
+//! [`StandIn::inject_storage`]: super::StandIn::inject_storage
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use serde_json::json;
+
+use super::{Fault, LoggedRequest, Shared, lock};
+
+/// The storage router over the stand-in's state.
+pub(super) fn router(state: Shared) -> Router {
+    Router::new().fallback(object).with_state(state)
+}
+
+fn answer(status: StatusCode, message: &str) -> Response {
+    let mut response = Response::new(Body::from(json!({ "message": message }).to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+async fn object(State(state): State<Shared>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut entry = LoggedRequest {
+        received_at: std::time::Instant::now(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = if matches!(name.as_str(), "authorization" | "x-api-key") {
+                    "<redacted>".to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), value)
+            })
+            .collect(),
+        status: None,
+        fault: None,
+    };
+    let fault = lock(&state).storage_faults.pop_front();
+    entry.fault.clone_from(&fault);
+    let response = match fault {
+        Some(Fault::DropConnection) => {
+            lock(&state).storage_log.push(entry);
+            if let Some(switch) = parts.extensions.get::<super::server::DropSwitch>() {
+                switch.0.notify_one();
+                std::future::pending::<()>().await;
+            }
+            return answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "connection could not be dropped",
+            );
+        }
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            // The body is read, as a storage server would, before refusing.
+            let _ = axum::body::to_bytes(body, usize::MAX).await;
+            answer(
+                status,
+                status.canonical_reason().unwrap_or("Injected fault"),
+            )
+        }
+        Some(Fault::RateLimited { .. }) => answer(StatusCode::TOO_MANY_REQUESTS, "SlowDown"),
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            serve(&state, &parts, body).await
+        }
+        None => serve(&state, &parts, body).await,
+    };
+    entry.status = Some(response.status().as_u16());
+    lock(&state).storage_log.push(entry);
+    response
+}
+
+async fn serve(state: &Shared, parts: &axum::http::request::Parts, body: Body) -> Response {
+    let signed = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("token=")));
+    if !signed {
+        return answer(StatusCode::FORBIDDEN, "the URL is not signed");
+    }
+    let path = parts.uri.path().trim_start_matches('/').to_owned();
+    match parts.method.as_str() {
+        "PUT" => match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => {
+                lock(state).storage.insert(path, bytes);
+                answer(StatusCode::OK, "stored")
+            }
+            Err(e) => answer(
+                StatusCode::BAD_REQUEST,
+                &format!("the body could not be read: {e}"),
+            ),
+        },
+        "GET" => match lock(state).storage.get(&path).cloned() {
+            Some(bytes) => {
+                let mut response = Response::new(Body::from(bytes));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    header::HeaderValue::from_static("application/octet-stream"),
+                );
+                response
+            }
+            None => answer(StatusCode::NOT_FOUND, "no such object"),
+        },
+        _ => answer(StatusCode::METHOD_NOT_ALLOWED, "PUT or GET"),
+    }
+}
+
+/// The stand-in's own bytes for a result that is downloaded but never
+/// uploaded (a simulation's time series): a short Parquet-like marker.
+pub(super) fn sample(path: &str) -> Bytes {
+    Bytes::from(format!("PAR1 stand-in {path} PAR1"))
+}

@@ -1,0 +1,329 @@
+//! Measurement data in and out, against the stand-in and its storage (a
+//! second origin): what arrived, progress, credentials kept at the API,
+//! processing to ready or failed, storage faults, downloads by redirect.
+#![cfg(feature = "testing")]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use ionworks::testing::{Fault, Schedule, StandIn};
+use ionworks::types::{JobErrorCode, MeasurementMetadata};
+use ionworks::upload::FilePart;
+use ionworks::wait::{WaitError, WaitPolicy};
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const MS: Duration = Duration::from_millis(1);
+
+fn fast() -> WaitPolicy {
+    WaitPolicy::default()
+        .with_min_delay(20 * MS)
+        .with_max_delay(50 * MS)
+        .with_timeout(Duration::from_secs(20))
+}
+
+/// A file of `len` bytes of a repeating pattern, in a fresh directory.
+fn file(name: &str, len: usize) -> (std::path::PathBuf, Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!(
+        "ionworks-measurements-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+    let path = dir.join(name);
+    std::fs::write(&path, &bytes).unwrap();
+    (path, bytes)
+}
+
+fn no_credentials(requests: &[ionworks::testing::LoggedRequest]) {
+    for r in requests {
+        for (name, _) in &r.headers {
+            assert!(
+                !matches!(
+                    name.as_str(),
+                    "x-api-key" | "authorization" | "x-organization-id"
+                ),
+                "{} {} carried {name}",
+                r.method,
+                r.path
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_file_is_uploaded_to_storage_confirmed_and_processed() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.push_job_schedule(Schedule::succeeds_after(20 * MS, 40 * MS));
+    let client = stand_in.client();
+    let (path, bytes) = file("cycle.parquet", 300_000);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let progress = seen.clone();
+    let measurement = client
+        .upload_measurement(
+            "instance-1",
+            MeasurementMetadata::builder()
+                .name("cycle 1")
+                .tags(Some(vec!["25degC".into()])),
+            FilePart::path(&path),
+        )
+        .on_progress(move |sent, total| progress.lock().unwrap().push((sent, total)))
+        .policy(fast())
+        .await?;
+    assert_eq!(measurement.processing_status.as_deref(), Some("ready"));
+    assert_eq!(
+        (
+            measurement.name.as_str(),
+            measurement.cell_instance_id.as_str()
+        ),
+        ("cycle 1", "instance-1")
+    );
+    let stored = stand_in
+        .stored(&format!(
+            "measurements/{}/time_series.parquet",
+            measurement.id
+        ))
+        .expect("the time series is in storage");
+    assert_eq!(
+        stored.as_ref(),
+        bytes.as_slice(),
+        "what arrived is what was sent"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen.last(),
+        Some(&(bytes.len() as u64, Some(bytes.len() as u64)))
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0].0 <= w[1].0),
+        "progress only grows"
+    );
+
+    let storage = stand_in.storage_requests();
+    assert_eq!(storage.len(), 1, "one PUT, no steps: {storage:?}");
+    assert_eq!(storage[0].method, "PUT");
+    no_credentials(&storage);
+    let api: Vec<String> = stand_in
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        api[0],
+        "POST /cell_instances/instance-1/cell_measurements/initiate-upload"
+    );
+    assert_eq!(
+        api[1],
+        format!("POST /cell_measurements/{}/confirm-upload", measurement.id)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn bytes_with_steps_and_no_wait() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.push_job_schedule(Schedule::manual());
+    let client = stand_in.client();
+    let measurement = client
+        .upload_measurement(
+            "instance-1",
+            MeasurementMetadata::builder().name("cycle 2"),
+            FilePart::bytes("ts.parquet", b"PAR1 time series PAR1".to_vec()),
+        )
+        .steps(FilePart::bytes(
+            "steps.parquet",
+            b"PAR1 steps PAR1".to_vec(),
+        ))
+        .wait_for_processing(false)
+        .await?;
+    assert_eq!(measurement.processing_status.as_deref(), Some("pending"));
+    let steps = stand_in.stored(&format!("measurements/{}/steps.parquet", measurement.id));
+    assert_eq!(steps.as_deref(), Some(&b"PAR1 steps PAR1"[..]));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_measurement_the_server_cannot_process_is_a_failed_wait() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.push_job_schedule(
+        Schedule::succeeds_after(10 * MS, 10 * MS)
+            .failing(JobErrorCode::ConfigurationError, "Current [A] is missing"),
+    );
+    let client = stand_in.client();
+    let err = client
+        .upload_measurement(
+            "instance-1",
+            MeasurementMetadata::builder().name("broken"),
+            FilePart::bytes("ts.parquet", b"PAR1 PAR1".to_vec()),
+        )
+        .policy(fast())
+        .await
+        .unwrap_err();
+    let WaitError::Failed(measurement) = &err else {
+        panic!("a failed processing: {err}");
+    };
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "measurement {} ended unsuccessfully with status failed: Current [A] is missing",
+            measurement.id
+        )
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_storage_error_is_retried_from_the_start_of_the_file() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.set_default_job_schedule(Schedule::succeeds_after(MS, MS));
+    stand_in.inject_storage(Fault::Status(503), 1);
+    let client = stand_in.client();
+    let (path, bytes) = file("retry.parquet", 100_000);
+    let measurement = client
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().name("m"),
+            FilePart::path(&path),
+        )
+        .policy(fast())
+        .await?;
+    let stored = stand_in
+        .stored(&format!(
+            "measurements/{}/time_series.parquet",
+            measurement.id
+        ))
+        .unwrap();
+    assert_eq!(stored.as_ref(), bytes.as_slice());
+    let puts: Vec<Option<u16>> = stand_in
+        .storage_requests()
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(puts, [Some(503), Some(200)]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_storage_server_that_drops_the_connection_gives_a_clear_error() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.inject_storage(Fault::DropConnection, 3);
+    let client = stand_in.client();
+    let started = std::time::Instant::now();
+    let err = client
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().name("m"),
+            FilePart::bytes("ts.parquet", vec![7u8; 50_000]),
+        )
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(20), "no hang");
+    let text = err.to_string();
+    let storage = stand_in.storage_url();
+    let host = storage.trim_start_matches("http://");
+    assert!(matches!(err, WaitError::Start(_)), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "starting the measurement failed: PUT time_series.parquet to {host}: "
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains("token="),
+        "the signature stays out of messages: {text}"
+    );
+    assert_eq!(stand_in.storage_requests().len(), 3, "tried three times");
+    // Nothing was confirmed.
+    assert!(
+        !stand_in
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/confirm-upload"))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_stream_already_read_is_not_sent_again() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.inject_storage(Fault::Status(500), 1);
+    let client = stand_in.client();
+    let chunks = futures_util::stream::iter(vec![Ok(bytes::Bytes::from_static(b"PAR1 PAR1"))]);
+    let err = client
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().name("m"),
+            FilePart::stream("ts.parquet", chunks, Some(9)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("500 Internal Server Error"),
+        "{err}"
+    );
+    assert_eq!(stand_in.storage_requests().len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn metadata_missing_its_name_is_refused_before_anything_is_sent() -> Result {
+    let stand_in = StandIn::start().await?;
+    let client = stand_in.client();
+    let err = client
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().notes(Some("no name".into())),
+            FilePart::bytes("ts.parquet", b"x".to_vec()),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("name"), "{err}");
+    assert!(stand_in.requests().is_empty() && stand_in.storage_requests().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_download_follows_the_redirect_to_storage_without_credentials() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.set_default_job_schedule(Schedule::succeeds_after(MS, MS));
+    let client = stand_in.client();
+    let (path, bytes) = file("down.parquet", 70_000);
+    let measurement = client
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().name("m"),
+            FilePart::path(&path),
+        )
+        .policy(fast())
+        .await?;
+    let download = client
+        .download_measurement_time_series()
+        .id(&measurement.id)
+        .send()
+        .await?;
+    let body: Vec<u8> = download
+        .into_inner()
+        .into_inner()
+        .map_ok(|chunk| chunk.to_vec())
+        .try_concat()
+        .await?;
+    assert_eq!(body, bytes);
+    let gets: Vec<_> = stand_in
+        .storage_requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
+    assert_eq!(gets.len(), 1);
+    no_credentials(&gets);
+    // Steps were never uploaded: 404 from the API, storage never asked.
+    let steps = client
+        .download_measurement_steps()
+        .id(&measurement.id)
+        .send()
+        .await;
+    let status = steps.err().and_then(|e| e.status()).map(|s| s.as_u16());
+    assert_eq!(status, Some(404));
+    Ok(())
+}
