@@ -327,3 +327,70 @@ async fn a_download_follows_the_redirect_to_storage_without_credentials() -> Res
     assert_eq!(status, Some(404));
     Ok(())
 }
+
+#[allow(dead_code)]
+#[path = "../examples/measurements.rs"]
+mod example;
+
+#[tokio::test]
+async fn the_example_uploads_and_downloads_against_the_configured_server() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.set_default_job_schedule(Schedule::succeeds_after(MS, MS));
+    let env: Vec<(&str, String)> = vec![
+        ("IONWORKS_API_URL", stand_in.base_url()),
+        ("IONWORKS_API_KEY", stand_in.api_key().to_string()),
+    ];
+    let lookup = move |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let (path, bytes) = file("cell7.parquet", 20_000);
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut out = Vec::new();
+    example::run(
+        &args(&["upload", "inst-7", path.to_str().unwrap()]),
+        &lookup,
+        &mut out,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let text = String::from_utf8(out)?;
+    assert!(
+        text.contains("uploading ")
+            && text.contains("as measurement `cell7` of cell instance inst-7"),
+        "{text}"
+    );
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("measurement ")?.strip_suffix(" is ready"))
+        .expect("the measurement's id")
+        .to_string();
+    let to = path.with_file_name("out.parquet");
+    let mut out = Vec::new();
+    example::run(
+        &args(&["download", &id, to.to_str().unwrap()]),
+        &lookup,
+        &mut out,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    assert_eq!(std::fs::read(&to)?, bytes);
+    assert_eq!(
+        String::from_utf8(out)?,
+        format!(
+            "wrote 20000 bytes of measurement {id} to {}\n",
+            to.display()
+        )
+    );
+    // Bad arguments and a missing file are one line each.
+    assert_eq!(
+        example::parse_args(&args(&["upload", "x"])),
+        Err("upload needs CELL_INSTANCE_ID FILE [NAME]".into())
+    );
+    let err = example::run(
+        &args(&["upload", "x", "/no/such.parquet"]),
+        &lookup,
+        &mut Vec::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.to_string(), "/no/such.parquet is not a file");
+    Ok(())
+}
