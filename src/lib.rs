@@ -118,6 +118,7 @@
 mod client;
 mod config;
 mod error;
+mod existing;
 pub mod follow;
 #[cfg(all(feature = "api-cell-measurements", feature = "api-cell-instances"))]
 pub mod measurements;
@@ -139,6 +140,7 @@ pub use config::{
     ENV_API_URL, ENV_ORGANIZATION_ID, Source,
 };
 pub use error::{ApiError, ConfigError, ErrorKind};
+pub use existing::create_or_get;
 pub use raw::RawRequest;
 /// The HTTP client crate the SDK is built on (for [`ClientBuilder::http_client`]
 /// and [`Client::request`]'s `Method`).
