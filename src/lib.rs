@@ -130,6 +130,8 @@ mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+#[cfg(feature = "parquet")]
+pub mod time_series;
 mod tls;
 pub mod upload;
 pub mod wait;

@@ -553,6 +553,24 @@ impl FilePart {
         Ok((len, counted(chunks, len, progress.map(|p| &p.0))))
     }
 
+    /// The file it reads, if it is a path.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn source_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::Path(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Its bytes, if it holds them.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn source_bytes(&self) -> Option<&Bytes> {
+        match &self.source {
+            Source::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// Whether it can be sent again from its start (a path or bytes, or a
     /// stream never read).
     pub(crate) fn replayable(&self) -> bool {
