@@ -177,6 +177,12 @@ impl ClientBuilder {
     /// `reqwest::Client::new()` needs a crypto provider installed
     /// process-wide.
     ///
+    /// The client must not follow redirects itself (reqwest's default
+    /// does, and sends `X-API-Key` along to another origin): the builder
+    /// from [`crate::http_client_builder`] has them off, as has
+    /// `reqwest::redirect::Policy::none()`. The SDK follows them, keeping
+    /// credentials to the API's origin.
+    ///
     /// ```
     /// let http = ionworks::http_client_builder()?
     ///     .build()

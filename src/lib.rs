@@ -122,6 +122,7 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;
 mod raw;
+mod redirect;
 mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -303,7 +303,9 @@ pub(crate) async fn send_with_retries(
     let mut retries = 0;
     // A streamed form body is built again from its form (see `upload`).
     let mut replay = None;
-    if policy.max_retries > 0 && request.try_clone().is_none() {
+    // Also taken without retries: a 307 or 308 within the API's origin
+    // sends the body again.
+    if request.try_clone().is_none() {
         match crate::upload::take_replay(request) {
             Ok((taken, form)) => {
                 request = taken;
@@ -329,7 +331,7 @@ pub(crate) async fn send_with_retries(
         } else {
             Spare::None
         };
-        let result = client.execute(request).await;
+        let result = crate::redirect::execute(client, request, replay.as_ref()).await;
         let failure = match &result {
             Ok(response) if response.status().is_success() => None,
             Ok(response) => Some(Failure::Status(response.status())),
