@@ -127,10 +127,12 @@ impl Backoff {
 ///   processing it) are retried for **every** method;
 /// * 408, 500, 502, 503, 504, timeouts and broken responses are retried only
 ///   for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE): a POST
-///   or PATCH is never resent once it may have been processed; a response
+///   or PATCH is never resent once it may have been processed. A response
 ///   body that breaks off counts when the client reads it whole (the
-///   generated operations' JSON bodies, [`RawRequest::bytes`](crate::RawRequest::bytes) and
-///   [`RawRequest::decode`](crate::RawRequest::decode)), not when it is streamed to the caller;
+///   generated operations' JSON bodies,
+///   [`RawRequest::bytes`](crate::RawRequest::bytes) and
+///   [`RawRequest::decode`](crate::RawRequest::decode)), not when it is
+///   streamed to the caller;
 /// * a request whose body cannot be replayed (a stream) is never retried.
 ///
 /// The delay before retry *n* (0-based) is drawn uniformly from
