@@ -303,7 +303,8 @@ impl Spare {
 pub(crate) enum ReadBody {
     /// Left to the caller, who may stream it.
     Never,
-    /// Read when it is JSON (it is decoded whole anyway).
+    /// Read when it is JSON, `application/json` or `…+json` (it is
+    /// decoded whole anyway; a stream such as NDJSON is left alone).
     Json,
     /// Always read.
     Always,
@@ -318,7 +319,9 @@ impl ReadBody {
                 .headers()
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.to_ascii_lowercase().contains("json")),
+                .and_then(|v| v.split(';').next())
+                .map(|essence| essence.trim().to_ascii_lowercase())
+                .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json")),
         }
     }
 }
