@@ -60,7 +60,16 @@ pub(crate) async fn execute(
         } else {
             None
         };
+        let sent = request.url().origin();
         let mut response = client.execute(request).await?;
+        if response.url().origin() != sent {
+            // Only a caller's `reqwest::Client` with redirects on does this.
+            tracing::warn!(
+                to = %response.url().origin().ascii_serialization(),
+                "the HTTP client followed a redirect to another origin itself; \
+                 build it with reqwest::redirect::Policy::none()"
+            );
+        }
         let Some(target) = target(&response) else {
             return Ok(response);
         };
