@@ -536,10 +536,20 @@ impl<'a, R: Pollable> Poller<'a, R> {
             {
                 return self.cancelled();
             }
-            if let Some(budget) = self.wait.budget.clone()
-                && self.or_cancel(budget.acquire()).await.is_none()
-            {
-                return self.cancelled();
+            if let Some(budget) = self.wait.budget.clone() {
+                // A busy budget cannot hold the wait past its deadline.
+                let deadline = self.deadline;
+                let acquire = async move {
+                    match deadline {
+                        Some(deadline) => {
+                            let _ = tokio::time::timeout_at(deadline, budget.acquire()).await;
+                        }
+                        None => budget.acquire().await,
+                    }
+                };
+                if self.or_cancel(acquire).await.is_none() {
+                    return self.cancelled();
+                }
             }
             if self
                 .deadline

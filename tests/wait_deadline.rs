@@ -84,3 +84,39 @@ async fn a_server_that_goes_silent_cannot_stretch_the_deadline() {
         "took {elapsed:?}"
     );
 }
+
+#[tokio::test]
+async fn a_busy_request_budget_cannot_stretch_the_deadline() {
+    use ionworks::wait::{Phase, Pollable, RequestBudget, Wait};
+
+    #[derive(Clone, Debug)]
+    struct Running;
+    impl Pollable for Running {
+        const KIND: &'static str = "thing";
+        fn status_text(&self) -> String {
+            "running".into()
+        }
+        fn phase(&self) -> Phase {
+            Phase::Running
+        }
+        fn status_unknown(&self) -> bool {
+            false
+        }
+    }
+
+    // One poll every 30 s: the first poll gets the budget, the next waits.
+    let budget = RequestBudget::per_second(1.0 / 30.0);
+    let start = Instant::now();
+    let timeout = Duration::from_secs(1);
+    let err = Wait::from_fn("x", || async { Ok(Running) })
+        .budget(budget)
+        .timeout(timeout)
+        .await
+        .unwrap_err();
+    let elapsed = start.elapsed();
+    assert!(matches!(err, WaitError::TimedOut { polls: 1, .. }), "{err}");
+    assert!(
+        elapsed < timeout + Duration::from_secs(1),
+        "took {elapsed:?}"
+    );
+}
