@@ -220,6 +220,18 @@ async fn uploads_are_not_sent_to_another_origin() {
     assert_eq!(e.status().map(|s| s.as_u16()), Some(307), "{e}");
     assert_eq!(other.seen.lock().unwrap().len(), 0);
 
+    // A generated upload operation, the same.
+    let e = api_client(&api)
+        .detect_and_read()
+        .file(ionworks::upload::FilePart::bytes("a.csv", "t,v\n0,1\n"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(307), "{e}");
+    assert!(e.to_string().contains("detect_and_read"), "{e}");
+    assert!(e.to_string().contains(&other.url), "{e}");
+    assert_eq!(other.seen.lock().unwrap().len(), 0);
+
     // Within the origin, a 307 sends the upload again, from its start.
     let api = common::serve_replies(vec![
         Reply::new(307, "").header("location", "/raw-data/v2"),
