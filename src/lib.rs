@@ -126,6 +126,7 @@ pub mod measurements;
 #[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;
 mod raw;
+mod redirect;
 mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
