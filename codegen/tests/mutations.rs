@@ -69,8 +69,8 @@ const INFINITY_CASES: usize = 700;
 /// The seed the cases are drawn from.
 const SEED: u64 = 0x10_4e_77_0b_25;
 
-/// The longest error (as displayed) a refusal may be: one sentence with a
-/// pointer, not a dump of a schema.
+/// The longest error (as displayed, without its pointer, which is as deep
+/// as the document) a refusal may be: one sentence, not a dump of a schema.
 const MAX_ERROR_LEN: usize = 400;
 
 /// The vendored document's jobs and optimizations ([`ionworks_codegen::excerpt`]):
@@ -108,8 +108,10 @@ fn error_fault(e: &CodegenError) -> Option<String> {
         Some(format!("the pointer {:?} is not a JSON pointer", e.pointer))
     } else if shown.contains('\n') {
         Some("more than one line".into())
-    } else if shown.chars().count() > MAX_ERROR_LEN {
-        Some(format!("longer than {MAX_ERROR_LEN} characters"))
+    } else if shown.chars().count() - e.pointer.chars().count() > MAX_ERROR_LEN {
+        Some(format!(
+            "longer than {MAX_ERROR_LEN} characters besides the pointer"
+        ))
     } else {
         None
     }
@@ -289,12 +291,7 @@ fn run_mutations(name: &str, base: Value, default_cases: usize) {
                         None
                     }
                     Err(e) => match error_fault(&e) {
-                        Some(f) => {
-                            if e.construct == "generator panic" {
-                                stats.panicked += 1;
-                            }
-                            Some(format!("generate: {f}: {e}"))
-                        }
+                        Some(f) => Some(format!("generate: {f}: {e}")),
                         None => {
                             record_refusal(&mut stats, &e, &doc, &tmp, name);
                             None
@@ -305,7 +302,9 @@ fn run_mutations(name: &str, base: Value, default_cases: usize) {
             }
         };
         if let Some(fault) = fault {
-            if !fault.contains("generator panic") {
+            if fault.contains("progenitor/typify panicked") {
+                stats.panicked += 1;
+            } else {
                 stats.faulty += 1;
             }
             let saved = tmp.join(format!("mutation-failure-{name}-{}", stats.failures.len()));

@@ -1,0 +1,370 @@
+//! Valid schemas that typify 0.8 cannot take, made into ones it can.
+//!
+//! This pass runs on the converted OpenAPI 3.0 document, over every schema
+//! progenitor hands to typify (component schemas and the schemas of
+//! parameters, bodies and responses). Each rule names the typify code that
+//! would panic on the shape it rewrites; each rewrite is noted in the report.
+//!
+//! * An empty `allOf` asserts nothing: it is dropped (`typify-impl`
+//!   `merge.rs` `try_merge_all` panics "we should not be trying to merge an
+//!   empty array of schemas").
+//! * `not` is only understood as "not these values" (`not: {enum: [...]}`,
+//!   with or without a single `type`), "nothing" (`not: {}`) or a boolean;
+//!   any other `not` is dropped, which makes the type more permissive
+//!   (`convert.rs` `convert_not` has `todo!("unhandled not schema")` and
+//!   panics on enumerated `null`s, arrays, objects or several JSON types).
+//! * A schema without `type` whose validation keywords are not those of a
+//!   single JSON type that typify infers (string, object or array alone),
+//!   or that has them beside `enum`, is taken for what it means to a Rust
+//!   type: its keywords for other types are dropped (`convert.rs`
+//!   `convert_schema_object` ends in `todo!("invalid (or unexpected)
+//!   schema")`). Without a `type`, such keywords only constrain values of
+//!   their own type, so the values the schema accepts are a superset.
+//! * `format` on a boolean, object or array is dropped (typify's
+//!   `convert_schema_object` matches those types only without a `format`,
+//!   and ends in the same `todo!`).
+//! * A `default` its schema does not accept is dropped (`defaults.rs`
+//!   `default_fn` panics "The default value could not be rendered for this
+//!   type"; for a union, an `unwrap` of `None`). The converter's
+//!   `validate::check_default` already drops one contradicting `type`; this
+//!   looks through references, items and subschemas too.
+
+use serde_json::{Map, Value};
+
+use super::{member, take_member};
+use crate::error::{Ptr, Report};
+use crate::schema;
+
+/// Keywords that constrain one JSON type only, by the type whose
+/// validation typify groups them in (progenitor's `to_schema`).
+const STRING_KEYWORDS: [&str; 3] = ["pattern", "minLength", "maxLength"];
+const NUMBER_KEYWORDS: [&str; 5] = [
+    "multipleOf",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+];
+const OBJECT_KEYWORDS: [&str; 5] = [
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+];
+const ARRAY_KEYWORDS: [&str; 4] = ["items", "minItems", "maxItems", "uniqueItems"];
+
+/// Keywords of a schema that typify keeps as metadata only.
+const ANNOTATIONS: [&str; 8] = [
+    "title",
+    "description",
+    "default",
+    "example",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "externalDocs",
+];
+
+/// Make every schema of the converted document `doc` one typify can take.
+pub(super) fn accommodate(doc: &mut Value, report: &mut Report) {
+    document(doc, &super::ROOT, report);
+    let mut unfit = Vec::new();
+    each_schema(doc, &super::ROOT, false, &mut |s, ptr| {
+        if let Some(default) = s.get("default")
+            && !fits(doc, s, default, 0)
+        {
+            unfit.push(ptr.to_string());
+        }
+    });
+    for ptr in unfit {
+        if let Some(Value::Object(o)) = doc.pointer_mut(&ptr) {
+            o.remove("default");
+            report.note(
+                ptr,
+                "default value that its schema does not accept dropped: the generator cannot \
+                 render it",
+            );
+        }
+    }
+}
+
+/// Calls `f` on every schema below `v` (a schema if `in_schema`, else the
+/// document structure), as [`document`] finds them.
+fn each_schema(v: &Value, ptr: &Ptr<'_>, in_schema: bool, f: &mut impl FnMut(&Value, &Ptr<'_>)) {
+    if in_schema {
+        f(v, ptr);
+        let _ = schema::each_subschema(v, |step, child| {
+            step.under(ptr, |p| each_schema(child, p, true, f));
+            Ok::<_, ()>(())
+        });
+        return;
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o {
+                match k.as_str() {
+                    "schema" => each_schema(child, &ptr.key(k), true, f),
+                    "schemas" => {
+                        if let Value::Object(map) = child {
+                            let at = ptr.key(k);
+                            for (name, s) in map {
+                                each_schema(s, &at.key(name), true, f);
+                            }
+                        }
+                    }
+                    "example" | "examples" | "value" => {}
+                    k if k.starts_with("x-") => {}
+                    _ => each_schema(child, &ptr.key(k), false, f),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                each_schema(child, &ptr.index(i), false, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `value` is one the schema `s` accepts, as far as typify renders
+/// defaults (`typify-impl` `defaults.rs`: "The default value could not be
+/// rendered for this type", and an `unwrap` of `None` for a union none of
+/// whose variants takes it). Lenient where typify is: an object's members
+/// are not checked, and a reference nested too deep is taken to fit.
+fn fits(doc: &Value, s: &Value, value: &Value, depth: usize) -> bool {
+    const DEPTH: usize = 32;
+    let Value::Object(o) = s else {
+        return s != &Value::Bool(false);
+    };
+    if depth > DEPTH {
+        return true;
+    }
+    if let Some(r) = member(o, "$ref").and_then(Value::as_str) {
+        return match r.strip_prefix('#').and_then(|t| doc.pointer(t)) {
+            Some(target) => fits(doc, target, value, depth + 1),
+            None => true,
+        };
+    }
+    if value.is_null() && member(o, "nullable") == Some(&Value::Bool(true)) {
+        return true;
+    }
+    if let Some(values) = member(o, "enum").and_then(Value::as_array)
+        && !values.contains(value)
+    {
+        return false;
+    }
+    let fits_type = match member(o, "type").and_then(Value::as_str) {
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        Some("object") => value.is_object(),
+        Some("array") => match (value, member(o, "items")) {
+            (Value::Array(elements), Some(items)) => {
+                elements.iter().all(|e| fits(doc, items, e, depth + 1))
+            }
+            (Value::Array(_), None) => true,
+            _ => false,
+        },
+        _ => true,
+    };
+    let list = |key: &str| member(o, key).and_then(Value::as_array);
+    fits_type
+        && list("allOf").is_none_or(|b| b.iter().all(|b| fits(doc, b, value, depth + 1)))
+        && list("anyOf")
+            .is_none_or(|b| b.is_empty() || b.iter().any(|b| fits(doc, b, value, depth + 1)))
+        && list("oneOf")
+            .is_none_or(|b| b.is_empty() || b.iter().any(|b| fits(doc, b, value, depth + 1)))
+}
+
+/// The schemas in the document structure `v`, found as `$ref` checking
+/// finds them ([`schema::each_ref`]).
+fn document(v: &mut Value, ptr: &Ptr<'_>, report: &mut Report) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                match k.as_str() {
+                    "schema" => schema_tree(child, &ptr.key(k), report),
+                    "schemas" => {
+                        if let Value::Object(map) = child {
+                            let at = ptr.key(k);
+                            for (name, s) in map.iter_mut() {
+                                schema_tree(s, &at.key(name), report);
+                            }
+                        }
+                    }
+                    "example" | "examples" | "value" => {}
+                    k if k.starts_with("x-") => {}
+                    _ => document(child, &ptr.key(k), report),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter_mut().enumerate() {
+                document(child, &ptr.index(i), report);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn schema_tree(v: &mut Value, ptr: &Ptr<'_>, report: &mut Report) {
+    if let Value::Object(o) = v {
+        one_schema(o, ptr, report);
+    }
+    schema::each_subschema_mut(v, |step, child| {
+        step.under(ptr, |p| schema_tree(child, p, report))
+    });
+}
+
+fn one_schema(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
+    if member(o, "allOf")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty)
+    {
+        take_member(o, "allOf");
+        report.note(ptr, "empty `allOf` dropped: it asserts nothing");
+    }
+    if let Some(not) = member(o, "not")
+        && !is_understood_not(not)
+    {
+        take_member(o, "not");
+        report.note(
+            ptr,
+            "`not` dropped: the generator only understands `not` over enumerated values",
+        );
+    }
+    untyped_validation(o, ptr, report);
+    if matches!(
+        member(o, "type").and_then(Value::as_str),
+        Some("boolean" | "object" | "array")
+    ) && take_member(o, "format").is_some()
+    {
+        report.note(
+            ptr,
+            "`format` dropped: it means nothing to booleans, objects or arrays, and the \
+             generator refuses it there",
+        );
+    }
+}
+
+/// Whether typify's `convert_not` takes `not` (see the module documentation).
+fn is_understood_not(not: &Value) -> bool {
+    let Value::Object(n) = not else {
+        return not.is_boolean();
+    };
+    if n.keys()
+        .all(|k| ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-"))
+    {
+        return true;
+    }
+    let Some(values) = member(n, "enum").and_then(Value::as_array) else {
+        return false;
+    };
+    let only = |keys: &[&str]| {
+        n.keys().all(|k| {
+            keys.contains(&k.as_str()) || ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-")
+        })
+    };
+    if member(n, "type").is_some_and(Value::is_string) {
+        // `{type, enum}`: the values are checked against the type, which
+        // reports a mismatch as an error rather than a panic.
+        return only(&["type", "enum"]) && !values.is_empty();
+    }
+    if !only(&["enum"]) || values.is_empty() {
+        return false;
+    }
+    let kind = |v: &Value| match v {
+        Value::Bool(_) => Some(0),
+        Value::Number(_) => Some(1),
+        Value::String(_) => Some(2),
+        _ => None,
+    };
+    let first = kind(&values[0]);
+    first.is_some() && values.iter().all(|v| kind(v) == first)
+}
+
+/// A schema without `type` (nor `$ref`, subschemas or `nullable`) is
+/// inferred by typify from its validation keywords: those of strings (with
+/// a `format`), of objects, or of arrays, alone; or it is an `enum` alone.
+/// Anything else panics (see the module documentation): keep what typify
+/// infers from, drop the rest.
+fn untyped_validation(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
+    let typed = ["type", "$ref", "allOf", "anyOf", "oneOf", "not"]
+        .iter()
+        .any(|k| member(o, k).is_some())
+        || member(o, "nullable") == Some(&Value::Bool(true));
+    if typed {
+        return;
+    }
+    // progenitor passes on an empty `properties` or `required` as absent.
+    let has = |keys: &[&str]| {
+        keys.iter().any(|k| match member(o, k) {
+            Some(Value::Object(m)) if *k == "properties" => !m.is_empty(),
+            Some(Value::Array(a)) if *k == "required" => !a.is_empty(),
+            other => other.is_some(),
+        })
+    };
+    let string = has(&STRING_KEYWORDS);
+    let number = has(&NUMBER_KEYWORDS);
+    let object = has(&OBJECT_KEYWORDS);
+    let array = has(&ARRAY_KEYWORDS);
+    let format = has(&["format"]);
+    let enumerated = member(o, "enum")
+        .and_then(Value::as_array)
+        .is_some_and(|e| !e.is_empty());
+    let groups = [string, number, object, array]
+        .iter()
+        .filter(|&&g| g)
+        .count();
+    let understood = match (enumerated, groups) {
+        (_, 0) if !format => true,
+        (false, 1) => string || (!number && !format),
+        _ => false,
+    };
+    if understood {
+        return;
+    }
+    // Keep the one group typify infers a type from, if there is one
+    // without `enum`; otherwise keep none.
+    let keep: &[&str] = if enumerated {
+        &[]
+    } else if string {
+        &STRING_KEYWORDS
+    } else if object {
+        &OBJECT_KEYWORDS
+    } else if array {
+        &ARRAY_KEYWORDS
+    } else {
+        &[]
+    };
+    let mut dropped = Vec::new();
+    for group in [
+        &STRING_KEYWORDS[..],
+        &NUMBER_KEYWORDS,
+        &OBJECT_KEYWORDS,
+        &ARRAY_KEYWORDS,
+        &["format"],
+    ] {
+        if group == keep || (group == ["format"] && keep == STRING_KEYWORDS) {
+            continue;
+        }
+        for k in group {
+            if take_member(o, k).is_some() {
+                dropped.push(format!("`{k}`"));
+            }
+        }
+    }
+    if !dropped.is_empty() {
+        report.note(
+            ptr,
+            format!(
+                "{} dropped: without `type` they constrain only values of their own type, \
+                 which the generator cannot express",
+                dropped.join(", ")
+            ),
+        );
+    }
+}

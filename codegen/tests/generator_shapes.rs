@@ -1,0 +1,217 @@
+//! Shapes that made progenitor or typify panic: each is refused before
+//! progenitor runs, with one line naming the JSON pointer, the rule and the
+//! fix, or, where it is valid OpenAPI, converted into one they can take.
+
+use ionworks_codegen::{CodegenError, Generated};
+use serde_json::{Value, json};
+
+/// A document with the component schemas `schemas` and one operation whose
+/// response is `response`.
+fn document(schemas: Value, response: Value) -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/things": {"get": {
+            "operationId": "list_things",
+            "responses": {"200": {"description": "ok", "content": {
+                "application/json": {"schema": response},
+            }}},
+        }}},
+        "components": {"schemas": schemas},
+    })
+}
+
+fn generate(doc: &Value) -> Result<Generated, CodegenError> {
+    ionworks_codegen::generate(&serde_json::to_vec(doc).unwrap(), &Default::default())
+}
+
+/// The error for `doc`, checked to be one line of the codegen's own words.
+fn refused(doc: &Value) -> CodegenError {
+    let e = generate(doc).expect_err("refused");
+    let shown = e.to_string();
+    assert!(!shown.contains("panicked"), "{shown}");
+    assert!(!shown.contains('\n'), "{shown}");
+    e
+}
+
+fn generated(doc: &Value) -> Generated {
+    generate(doc).unwrap_or_else(|e| panic!("generates: {e}"))
+}
+
+#[test]
+fn schema_ref_to_a_non_schema_is_refused() {
+    for target in [
+        "#/paths",
+        "#/components/schemas",
+        "#/components",
+        "#",
+        "#/info/title",
+        "#/paths/~1things/get/responses/200/content/application~1json/schema",
+    ] {
+        let doc = document(
+            json!({"Job": {"type": "object", "properties": {"status": {"$ref": target}}}}),
+            json!({"$ref": "#/components/schemas/Job"}),
+        );
+        let e = refused(&doc);
+        assert_eq!(
+            e.pointer, "/components/schemas/Job/properties/status",
+            "{e}"
+        );
+        assert_eq!(
+            e.message,
+            format!(
+                "must point to a schema under `/components/schemas`, found `{target}`; \
+                 move the schema there and reference it by name"
+            )
+        );
+    }
+}
+
+#[test]
+fn schema_ref_in_an_operation_to_a_non_schema_is_refused() {
+    let doc = document(json!({}), json!({"$ref": "#/paths"}));
+    let e = refused(&doc);
+    assert_eq!(
+        e.pointer,
+        "/paths/~1things/get/responses/200/content/application~1json/schema"
+    );
+    assert!(e.message.contains("found `#/paths`"), "{e}");
+}
+
+#[test]
+fn schema_ref_to_a_subschema_of_a_component_is_inlined() {
+    let doc = document(
+        json!({
+            "Job": {"type": "object", "properties": {
+                "status": {"type": "string", "enum": ["queued", "done"]},
+            }},
+            "Summary": {"type": "object", "properties": {
+                "status": {"$ref": "#/components/schemas/Job/properties/status"},
+                "job": {"$ref": "#/components/schemas/Job"},
+            }},
+        }),
+        json!({"$ref": "#/components/schemas/Summary"}),
+    );
+    let out = generated(&doc);
+    assert_eq!(
+        out.converted["components"]["schemas"]["Summary"]["properties"]["status"],
+        json!({"type": "string", "enum": ["queued", "done"]})
+    );
+    assert!(out.report.notes.iter().any(|n| n.pointer
+        == "/components/schemas/Summary/properties/status"
+        && n.message.contains("copy")));
+}
+
+#[test]
+fn schema_ref_to_a_subschema_holding_itself_is_refused() {
+    let doc = document(
+        json!({"Node": {"type": "object", "properties": {
+            "next": {"$ref": "#/components/schemas/Node/properties/next"},
+        }}}),
+        json!({"$ref": "#/components/schemas/Node"}),
+    );
+    let e = refused(&doc);
+    assert_eq!(e.pointer, "/components/schemas/Node/properties/next");
+}
+
+#[test]
+fn empty_all_of_is_dropped() {
+    let doc = document(
+        json!({"A": {"allOf": []}, "B": {"type": "object", "properties": {"a": {"allOf": [], "type": "string"}}}}),
+        json!({"$ref": "#/components/schemas/B"}),
+    );
+    let out = generated(&doc);
+    assert!(
+        out.converted["components"]["schemas"]["A"]
+            .get("allOf")
+            .is_none()
+    );
+    assert!(
+        out.code
+            .contains("pub a: ::std::option::Option<::std::string::String>")
+    );
+}
+
+#[test]
+fn not_beyond_enumerated_values_is_dropped() {
+    for not in [
+        json!({"type": "string"}),
+        json!({"enum": [null]}),
+        json!({"enum": [1, "a"]}),
+        json!({"$ref": "#/components/schemas/Other"}),
+        json!({"not": {"type": "object"}}),
+    ] {
+        let doc = document(
+            json!({
+                "Other": {"type": "string"},
+                "A": {"type": "object", "properties": {"a": {"not": not}}},
+            }),
+            json!({"$ref": "#/components/schemas/A"}),
+        );
+        let out = generated(&doc);
+        assert!(
+            out.report
+                .notes
+                .iter()
+                .any(|n| n.pointer == "/components/schemas/A/properties/a"
+                    && n.message.starts_with("`not` dropped")),
+            "{not}"
+        );
+    }
+    // The shapes typify understands are kept.
+    let doc = document(
+        json!({"A": {"type": "object", "properties": {"a": {"not": {"enum": ["x", "y"]}}}}}),
+        json!({"$ref": "#/components/schemas/A"}),
+    );
+    let out = generated(&doc);
+    assert_eq!(
+        out.converted["components"]["schemas"]["A"]["properties"]["a"]["not"],
+        json!({"type": "string", "enum": ["x", "y"]})
+    );
+}
+
+#[test]
+fn untyped_validation_typify_cannot_infer_is_dropped() {
+    for (schema, kept) in [
+        (json!({"format": "int128"}), json!({})),
+        // The converter removes length bounds and patterns: `format` alone
+        // is dropped.
+        (json!({"format": "date-time", "minLength": 1}), json!({})),
+        (
+            json!({"format": "uuid", "properties": {"a": {"type": "string"}}}),
+            json!({"properties": {"a": {"type": "string"}}}),
+        ),
+        (
+            json!({"enum": [null], "properties": {"a": {"type": "string"}}}),
+            json!({"enum": [null]}),
+        ),
+        (
+            json!({"items": {"type": "string"}, "properties": {"a": {"type": "string"}}}),
+            json!({"properties": {"a": {"type": "string"}}}),
+        ),
+    ] {
+        let doc = document(
+            json!({"A": schema}),
+            json!({"$ref": "#/components/schemas/A"}),
+        );
+        let out = generated(&doc);
+        let a = &out.converted["components"]["schemas"]["A"];
+        for (k, v) in kept.as_object().unwrap() {
+            assert_eq!(&a[k], v, "{schema}: {a}");
+        }
+        assert_eq!(
+            a.as_object().unwrap().len(),
+            kept.as_object().unwrap().len() + usize::from(a.get("title").is_some()),
+            "{schema}: {a}"
+        );
+    }
+}
+
+#[test]
+fn type_null_beside_other_keywords_generates() {
+    let doc = document(
+        json!({"A": {"type": "null", "properties": {"a": {"type": "string"}}}}),
+        json!({"$ref": "#/components/schemas/A"}),
+    );
+    generated(&doc);
+}
