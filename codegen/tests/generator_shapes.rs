@@ -215,3 +215,163 @@ fn type_null_beside_other_keywords_generates() {
     );
     generated(&doc);
 }
+
+/// A document with one operation `op` on `path`, and `components`.
+fn with_operation(path: &str, op: Value, components: Value) -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {path: {"post": op}},
+        "components": components,
+    })
+}
+
+fn ok_responses() -> Value {
+    json!({"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "string"}}}}})
+}
+
+#[test]
+fn operation_ref_to_the_wrong_kind_of_component_is_refused() {
+    let components = json!({"schemas": {"S": {"type": "string"}}});
+    for (op, pointer, construct, kind) in [
+        (
+            json!({"operationId": "a", "parameters": [{"$ref": "#/components/schemas/S"}], "responses": ok_responses()}),
+            "/paths/~1things/post/parameters/0",
+            "parameter $ref",
+            "parameters",
+        ),
+        (
+            json!({"operationId": "a", "requestBody": {"$ref": "#/components/schemas/S"}, "responses": ok_responses()}),
+            "/paths/~1things/post/requestBody",
+            "requestBody $ref",
+            "requestBodies",
+        ),
+        (
+            json!({"operationId": "a", "responses": {"200": {"$ref": "#/components/schemas/S"}}}),
+            "/paths/~1things/post/responses/200",
+            "response $ref",
+            "responses",
+        ),
+    ] {
+        let e = refused(&with_operation("/things", op, components.clone()));
+        assert_eq!(
+            (e.pointer.as_str(), e.construct.as_str()),
+            (pointer, construct)
+        );
+        assert_eq!(
+            e.message,
+            format!(
+                "must point to a component under `/components/{kind}`, found `#/components/schemas/S`"
+            )
+        );
+    }
+}
+
+#[test]
+fn operation_ref_to_a_ref_is_followed() {
+    let doc = with_operation(
+        "/things",
+        json!({"operationId": "a", "parameters": [{"$ref": "#/components/parameters/P"}], "responses": ok_responses()}),
+        json!({"parameters": {
+            "P": {"$ref": "#/components/parameters/Q"},
+            "Q": {"name": "q", "in": "query", "schema": {"type": "string"}},
+        }}),
+    );
+    assert!(generated(&doc).code.contains("pub fn q<"));
+    let cycle = with_operation(
+        "/things",
+        json!({"operationId": "a", "parameters": [{"$ref": "#/components/parameters/P"}], "responses": ok_responses()}),
+        json!({"parameters": {"P": {"$ref": "#/components/parameters/P"}}}),
+    );
+    assert!(refused(&cycle).message.contains("a cycle?"));
+}
+
+#[test]
+fn path_parameter_not_in_the_template_is_refused() {
+    let doc = with_operation(
+        "/things/{id}",
+        json!({"operationId": "a", "parameters": [
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "other", "in": "path", "required": true, "schema": {"type": "string"}},
+        ], "responses": ok_responses()}),
+        json!({}),
+    );
+    let e = refused(&doc);
+    assert_eq!(e.pointer, "/paths/~1things~1{id}/post/parameters/1");
+    assert!(
+        e.message
+            .starts_with("path parameter `other` is not in the path template")
+    );
+}
+
+#[test]
+fn optional_path_parameter_is_made_required() {
+    let doc = with_operation(
+        "/things/{id}",
+        json!({"operationId": "a", "parameters": [
+            {"name": "id", "in": "path", "schema": {"type": "string"}},
+        ], "responses": ok_responses()}),
+        json!({}),
+    );
+    let out = generated(&doc);
+    assert_eq!(
+        out.converted["paths"]["/things/{id}"]["post"]["parameters"][0]["required"],
+        true
+    );
+}
+
+#[test]
+fn default_the_schema_does_not_accept_is_dropped() {
+    for (schema, default) in [
+        (
+            json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+            json!(true),
+        ),
+        (
+            json!({"type": "array", "items": {"type": "string"}}),
+            json!([1]),
+        ),
+        (json!({"allOf": [{"type": "string"}]}), json!(3)),
+    ] {
+        let mut property = schema.clone();
+        property["default"] = default;
+        let doc = document(
+            json!({"A": {"type": "object", "properties": {"a": property}}}),
+            json!({"$ref": "#/components/schemas/A"}),
+        );
+        let out = generated(&doc);
+        assert!(
+            out.converted["components"]["schemas"]["A"]["properties"]["a"]
+                .get("default")
+                .is_none(),
+            "{schema}"
+        );
+    }
+    // A default the schema accepts stays.
+    let doc = document(
+        json!({"A": {"type": "object", "properties": {"a": {
+            "anyOf": [{"type": "string"}, {"type": "integer"}], "default": 3,
+        }}}}),
+        json!({"$ref": "#/components/schemas/A"}),
+    );
+    assert_eq!(
+        generated(&doc).converted["components"]["schemas"]["A"]["properties"]["a"]["default"],
+        3
+    );
+}
+
+#[test]
+fn format_typify_refuses_is_dropped() {
+    let doc = document(
+        json!({
+            "A": {"type": "object", "format": "x", "properties": {"b": {"type": "boolean", "format": "x"}}},
+            "C": {"oneOf": [{"type": "string"}, {"type": "integer"}], "format": "int128"},
+        }),
+        json!({"$ref": "#/components/schemas/A"}),
+    );
+    let out = generated(&doc);
+    let schemas = &out.converted["components"]["schemas"];
+    assert!(schemas["A"].get("format").is_none());
+    assert!(schemas["A"]["properties"]["b"].get("format").is_none());
+    assert!(schemas["C"].get("format").is_none());
+}

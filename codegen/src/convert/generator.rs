@@ -20,9 +20,9 @@
 //!   `convert_schema_object` ends in `todo!("invalid (or unexpected)
 //!   schema")`). Without a `type`, such keywords only constrain values of
 //!   their own type, so the values the schema accepts are a superset.
-//! * `format` on a boolean, object or array is dropped (typify's
-//!   `convert_schema_object` matches those types only without a `format`,
-//!   and ends in the same `todo!`).
+//! * A `format` beside subschemas without a `type`, or on a boolean,
+//!   object or array, is dropped (typify's `convert_schema_object` matches
+//!   those only without a `format`, and ends in the same `todo!`).
 //! * A `default` its schema does not accept is dropped (`defaults.rs`
 //!   `default_fn` panics "The default value could not be rendered for this
 //!   type"; for a union, an `unwrap` of `None`). The converter's
@@ -292,11 +292,24 @@ fn is_understood_not(not: &Value) -> bool {
 /// Anything else panics (see the module documentation): keep what typify
 /// infers from, drop the rest.
 fn untyped_validation(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
-    let typed = ["type", "$ref", "allOf", "anyOf", "oneOf", "not"]
+    if ["type", "$ref"].iter().any(|k| member(o, k).is_some())
+        || member(o, "nullable") == Some(&Value::Bool(true))
+    {
+        return;
+    }
+    if ["allOf", "anyOf", "oneOf", "not"]
         .iter()
         .any(|k| member(o, k).is_some())
-        || member(o, "nullable") == Some(&Value::Bool(true));
-    if typed {
+    {
+        // Subschemas: typify merges the other keywords into them, and a
+        // `format` without a type stays a schema it cannot take.
+        if take_member(o, "format").is_some() {
+            report.note(
+                ptr,
+                "`format` beside subschemas and without `type` dropped: the generator cannot \
+                 take it",
+            );
+        }
         return;
     }
     // progenitor passes on an empty `properties` or `required` as absent.

@@ -230,7 +230,7 @@ pub(crate) fn mutation() -> impl Strategy<Value = Mutation> {
 
 /// Keyword values that are valid JSON Schema but hard for a generator, or
 /// of the wrong type or shape: `(keyword, JSON text)`.
-pub(crate) const HOSTILE: [(&str, &str); 58] = [
+pub(crate) const HOSTILE: [(&str, &str); 63] = [
     ("allOf", "[]"),
     ("anyOf", "[]"),
     ("oneOf", "[]"),
@@ -286,6 +286,11 @@ pub(crate) const HOSTILE: [(&str, &str); 58] = [
     ("multipleOf", "0"),
     ("minLength", "-1"),
     ("default", "{\"unexpected\": [1, null]}"),
+    ("default", "\"text\""),
+    ("default", "[1, \"a\"]"),
+    ("default", "true"),
+    ("default", "null"),
+    ("format", "\"uuid\""),
     ("discriminator", "{\"propertyName\": \"kind\"}"),
     ("discriminator", "{\"propertyName\": 1}"),
     (
