@@ -170,7 +170,7 @@ impl Cx<'_> {
                         {
                             p.insert("required".into(), json!(true));
                             self.report.note(
-                                &p_ptr,
+                                p_ptr,
                                 format!("path parameter `{name}` made required: a path cannot leave it out"),
                             );
                         }
