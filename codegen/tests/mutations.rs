@@ -125,6 +125,10 @@ struct Stats {
     generated: usize,
     /// Refused in the codegen's words: by construct, with the first one seen.
     refused: BTreeMap<String, (usize, String)>,
+    /// Of those, the errors progenitor or typify returned (not panics) on a
+    /// document the converter took, located by the codegen: by message
+    /// (cut short), with the first one seen and where its document is.
+    generator_errors: BTreeMap<String, (usize, String)>,
     /// Errors from a panic inside the generator.
     panicked: usize,
     /// Other faults: multi-line, over-long or malformed errors, escaped panics.
@@ -140,6 +144,10 @@ struct Stats {
 impl Stats {
     fn refusals(&self) -> usize {
         self.refused.values().map(|(n, _)| n).sum()
+    }
+
+    fn generator_refusals(&self) -> usize {
+        self.generator_errors.values().map(|(n, _)| n).sum()
     }
 }
 
@@ -280,6 +288,7 @@ fn run_mutations(name: &str, base: Value, default_cases: usize) {
         let fault = match run_case(bytes, TIME_LIMIT, &current) {
             Outcome::Panicked => Some("a panic escaped convert or generate".to_string()),
             Outcome::Ran(converted, generated) => {
+                let after_conversion = converted.is_ok();
                 let converted = converted
                     .err()
                     .and_then(|e| error_fault(&e).map(|f| format!("convert: {f}: {e}")));
@@ -294,7 +303,7 @@ fn run_mutations(name: &str, base: Value, default_cases: usize) {
                     Err(e) => match error_fault(&e) {
                         Some(f) => Some(format!("generate: {f}: {e}")),
                         None => {
-                            record_refusal(&mut stats, &e, &doc, &tmp, name);
+                            record_refusal(&mut stats, &e, after_conversion, &doc, &tmp, name);
                             None
                         }
                     },
@@ -319,10 +328,12 @@ fn run_mutations(name: &str, base: Value, default_cases: usize) {
     }
     let elapsed = started.elapsed();
     eprintln!(
-        "{name}: {cases} cases in {elapsed:.1?}: {} generated, {} refused, {} panicked, \
-         {} other faults ({} refusals with a pointer to no value of the input)",
+        "{name}: {cases} cases in {elapsed:.1?}: {} generated, {} refused ({} of them after \
+         conversion, by progenitor's or typify's own error), {} panicked, {} other faults \
+         ({} refusals with a pointer to no value of the input)",
         stats.generated,
         stats.refusals(),
+        stats.generator_refusals(),
         stats.panicked,
         stats.faulty,
         stats.dangling_pointers,
@@ -330,6 +341,9 @@ fn run_mutations(name: &str, base: Value, default_cases: usize) {
     for (construct, (n, first)) in &stats.refused {
         let first: String = first.chars().take(150).collect();
         eprintln!("  {n:>6} × {construct:<20} e.g. {first}");
+    }
+    for (message, (n, first)) in &stats.generator_errors {
+        eprintln!("  {n:>6} × after conversion: {message}… e.g. {first}");
     }
     for example in &stats.dangling_examples {
         let example: String = example.chars().take(200).collect();
@@ -361,6 +375,7 @@ fn run_mutations(name: &str, base: Value, default_cases: usize) {
 fn record_refusal(
     stats: &mut Stats,
     e: &CodegenError,
+    after_conversion: bool,
     doc: &Value,
     tmp: &std::path::Path,
     name: &str,
@@ -385,6 +400,20 @@ fn record_refusal(
         .entry(e.construct.clone())
         .or_insert_with(|| (0, e.to_string()))
         .0 += 1;
+    if after_conversion {
+        let key: String = e.message.chars().take(60).collect();
+        let seen = stats.generator_errors.len();
+        stats
+            .generator_errors
+            .entry(key)
+            .or_insert_with(|| {
+                let saved = tmp.join(format!("mutation-generator-{name}-{seen}"));
+                let _ = std::fs::write(&saved, serde_json::to_vec(doc).unwrap_or_default());
+                let shown: String = e.to_string().chars().take(200).collect();
+                (0, format!("{shown} (document: {})", saved.display()))
+            })
+            .0 += 1;
+    }
 }
 
 #[test]

@@ -268,10 +268,17 @@ fn is_understood_not(not: &Value) -> bool {
             keys.contains(&k.as_str()) || ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-")
         })
     };
-    if member(n, "type").is_some_and(Value::is_string) {
-        // `{type, enum}`: the values are checked against the type, which
-        // reports a mismatch as an error rather than a panic.
-        return only(&["type", "enum"]) && !values.is_empty();
+    if let Some(t) = member(n, "type").and_then(Value::as_str) {
+        // `{type, enum}`: a value of another type makes typify emit code
+        // that does not parse.
+        let of_type = |v: &Value| match t {
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            _ => false,
+        };
+        return only(&["type", "enum"]) && !values.is_empty() && values.iter().all(of_type);
     }
     if !only(&["enum"]) || values.is_empty() {
         return false;
