@@ -140,6 +140,8 @@ fn not_beyond_enumerated_values_is_dropped() {
         json!({"enum": [1, "a"]}),
         json!({"$ref": "#/components/schemas/Other"}),
         json!({"not": {"type": "object"}}),
+        // Values of another type than the `type` beside them.
+        json!({"type": "string", "enum": [1]}),
     ] {
         let doc = document(
             json!({
@@ -332,6 +334,18 @@ fn default_the_schema_does_not_accept_is_dropped() {
             json!([1]),
         ),
         (json!({"allOf": [{"type": "string"}]}), json!(3)),
+        (
+            json!({"type": "array", "items": {"type": "string"}, "uniqueItems": true}),
+            json!(["a", "a"]),
+        ),
+        (
+            json!({"type": "object", "properties": {"b": {"type": "integer"}}, "required": ["b"]}),
+            json!({}),
+        ),
+        (
+            json!({"type": "object", "properties": {"b": {"type": "integer"}}}),
+            json!({"b": "x"}),
+        ),
     ] {
         let mut property = schema.clone();
         property["default"] = default;

@@ -131,8 +131,10 @@ fn each_schema(v: &Value, ptr: &Ptr<'_>, in_schema: bool, f: &mut impl FnMut(&Va
 /// Whether `value` is one the schema `s` accepts, as far as typify renders
 /// defaults (`typify-impl` `defaults.rs`: "The default value could not be
 /// rendered for this type", and an `unwrap` of `None` for a union none of
-/// whose variants takes it). Lenient where typify is: an object's members
-/// are not checked, and a reference nested too deep is taken to fit.
+/// whose variants takes it; otherwise its own error, "value does not
+/// conform to the given schema", without a location). Lenient where typify
+/// is: an object's members without a schema are not checked, and a
+/// reference nested too deep is taken to fit.
 fn fits(doc: &Value, s: &Value, value: &Value, depth: usize) -> bool {
     const DEPTH: usize = 32;
     let Value::Object(o) = s else {
@@ -155,6 +157,7 @@ fn fits(doc: &Value, s: &Value, value: &Value, depth: usize) -> bool {
     {
         return false;
     }
+    let list = |key: &str| member(o, key).and_then(Value::as_array);
     let fits_type = match member(o, "type").and_then(Value::as_str) {
         Some("string") => value.is_string(),
         Some("integer") => value.is_i64() || value.is_u64(),
@@ -162,16 +165,38 @@ fn fits(doc: &Value, s: &Value, value: &Value, depth: usize) -> bool {
         Some("boolean") => value.is_boolean(),
         Some("object") => value.is_object(),
         Some("array") => match (value, member(o, "items")) {
-            (Value::Array(elements), Some(items)) => {
-                elements.iter().all(|e| fits(doc, items, e, depth + 1))
+            (Value::Array(elements), items) => {
+                items.is_none_or(|items| elements.iter().all(|e| fits(doc, items, e, depth + 1)))
+                    // A set (`uniqueItems`) cannot hold a value twice.
+                    && (member(o, "uniqueItems") != Some(&Value::Bool(true))
+                        || elements
+                            .iter()
+                            .enumerate()
+                            .all(|(i, e)| !elements[i + 1..].contains(e)))
             }
-            (Value::Array(_), None) => true,
             _ => false,
         },
         _ => true,
     };
-    let list = |key: &str| member(o, key).and_then(Value::as_array);
+    // An object's required properties are present, and the properties it
+    // has fit their schemas (typify's `validate_default_struct_props`).
+    let fits_members = match value {
+        Value::Object(members) => {
+            let properties = member(o, "properties").and_then(Value::as_object);
+            list("required").is_none_or(|r| {
+                r.iter()
+                    .all(|name| name.as_str().is_none_or(|n| members.contains_key(n)))
+            }) && properties.is_none_or(|p| {
+                members.iter().all(|(name, v)| {
+                    p.get(name)
+                        .is_none_or(|schema| fits(doc, schema, v, depth + 1))
+                })
+            })
+        }
+        _ => true,
+    };
     fits_type
+        && fits_members
         && list("allOf").is_none_or(|b| b.iter().all(|b| fits(doc, b, value, depth + 1)))
         && list("anyOf")
             .is_none_or(|b| b.is_empty() || b.iter().any(|b| fits(doc, b, value, depth + 1)))
