@@ -389,3 +389,16 @@ fn format_typify_refuses_is_dropped() {
     assert!(schemas["A"]["properties"]["b"].get("format").is_none());
     assert!(schemas["C"].get("format").is_none());
 }
+
+#[test]
+fn enum_values_of_another_type_are_dropped() {
+    let doc = document(
+        json!({"A": {"type": "object", "properties": {
+            "b": {"type": "string", "enum": [-1.5]},
+        }}}),
+        json!({"$ref": "#/components/schemas/A"}),
+    );
+    let out = generated(&doc);
+    let properties = &out.converted["components"]["schemas"]["A"]["properties"];
+    assert!(properties["b"].get("enum").is_none());
+}

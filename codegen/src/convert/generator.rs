@@ -23,6 +23,8 @@
 //! * A `format` beside subschemas without a `type`, or on a boolean,
 //!   object or array, is dropped (typify's `convert_schema_object` matches
 //!   those only without a `format`, and ends in the same `todo!`).
+//! * `enum` values not of the scalar `type` beside them are dropped
+//!   (`convert.rs` `convert_string`: "unexpected value type").
 //! * A `default` its schema does not accept is dropped (`defaults.rs`
 //!   `default_fn` panics "The default value could not be rendered for this
 //!   type"; for a union, an `unwrap` of `None`). The converter's
@@ -262,6 +264,7 @@ fn one_schema(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
         );
     }
     untyped_validation(o, ptr, report);
+    enum_of_type(o, ptr, report);
     if matches!(
         member(o, "type").and_then(Value::as_str),
         Some("boolean" | "object" | "array")
@@ -272,6 +275,42 @@ fn one_schema(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
             "`format` dropped: it means nothing to booleans, objects or arrays, and the \
              generator refuses it there",
         );
+    }
+}
+
+/// Whether `v` is a value of the scalar JSON type `t`; `None` for other
+/// types.
+fn of_type(t: &str, v: &Value) -> Option<bool> {
+    match t {
+        "string" => Some(v.is_string()),
+        "integer" => Some(v.is_i64() || v.is_u64()),
+        "number" => Some(v.is_number()),
+        "boolean" => Some(v.is_boolean()),
+        _ => None,
+    }
+}
+
+/// An `enum` of a scalar `type` keeps its values of that type (and `null`):
+/// typify's `convert_string` returns its own error ("unexpected value
+/// type", without a location) on a value of another type. Without any such
+/// value, the `enum` goes too.
+fn enum_of_type(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
+    let Some(t) = member(o, "type").and_then(Value::as_str).map(str::to_owned) else {
+        return;
+    };
+    let Some(Value::Array(values)) = super::member_mut(o, "enum") else {
+        return;
+    };
+    let before = values.len();
+    values.retain(|v| v.is_null() || of_type(&t, v) != Some(false));
+    if values.len() == before {
+        return;
+    }
+    if values.iter().all(Value::is_null) {
+        take_member(o, "enum");
+        report.note(ptr, format!("`enum` without a value of type `{t}` dropped"));
+    } else {
+        report.note(ptr, format!("`enum` values not of type `{t}` dropped"));
     }
 }
 
@@ -296,14 +335,9 @@ fn is_understood_not(not: &Value) -> bool {
     if let Some(t) = member(n, "type").and_then(Value::as_str) {
         // `{type, enum}`: a value of another type makes typify emit code
         // that does not parse.
-        let of_type = |v: &Value| match t {
-            "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            "boolean" => v.is_boolean(),
-            _ => false,
-        };
-        return only(&["type", "enum"]) && !values.is_empty() && values.iter().all(of_type);
+        return only(&["type", "enum"])
+            && !values.is_empty()
+            && values.iter().all(|v| of_type(t, v) == Some(true));
     }
     if !only(&["enum"]) || values.is_empty() {
         return false;
