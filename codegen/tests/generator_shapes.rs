@@ -402,3 +402,16 @@ fn enum_values_of_another_type_are_dropped() {
     let properties = &out.converted["components"]["schemas"]["A"]["properties"];
     assert!(properties["b"].get("enum").is_none());
 }
+
+#[test]
+fn empty_any_of_or_one_of_is_refused() {
+    for key in ["anyOf", "oneOf"] {
+        let doc = document(
+            json!({"A": {"type": "object", "properties": {"a": {"type": "string"}}, key: []}}),
+            json!({"$ref": "#/components/schemas/A"}),
+        );
+        let e = refused(&doc);
+        assert_eq!(e.pointer, format!("/components/schemas/A/{key}"));
+        assert!(e.message.contains("must hold at least one schema"), "{e}");
+    }
+}
