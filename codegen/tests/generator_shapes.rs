@@ -395,12 +395,15 @@ fn enum_values_of_another_type_are_dropped() {
     let doc = document(
         json!({"A": {"type": "object", "properties": {
             "b": {"type": "string", "enum": [-1.5]},
+            "c": {"type": "object", "properties": {"d": {"type": "string"}}, "enum": ["x", null]},
         }}}),
         json!({"$ref": "#/components/schemas/A"}),
     );
     let out = generated(&doc);
     let properties = &out.converted["components"]["schemas"]["A"]["properties"];
     assert!(properties["b"].get("enum").is_none());
+    // `null` is not an object unless the schema is nullable.
+    assert!(properties["c"].get("enum").is_none());
 }
 
 #[test]

@@ -23,7 +23,7 @@
 //! * A `format` beside subschemas without a `type`, or on a boolean,
 //!   object or array, is dropped (typify's `convert_schema_object` matches
 //!   those only without a `format`, and ends in the same `todo!`).
-//! * `enum` values not of the scalar `type` beside them are dropped
+//! * `enum` values not of the `type` beside them are dropped
 //!   (`convert.rs` `convert_string`: "unexpected value type").
 //! * A `default` its schema does not accept is dropped (`defaults.rs`
 //!   `default_fn` panics "The default value could not be rendered for this
@@ -278,31 +278,34 @@ fn one_schema(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
     }
 }
 
-/// Whether `v` is a value of the scalar JSON type `t`; `None` for other
-/// types.
+/// Whether `v` is a value of the JSON type `t`; `None` for an unknown type.
 fn of_type(t: &str, v: &Value) -> Option<bool> {
     match t {
         "string" => Some(v.is_string()),
         "integer" => Some(v.is_i64() || v.is_u64()),
         "number" => Some(v.is_number()),
         "boolean" => Some(v.is_boolean()),
+        "object" => Some(v.is_object()),
+        "array" => Some(v.is_array()),
         _ => None,
     }
 }
 
-/// An `enum` of a scalar `type` keeps its values of that type (and `null`):
-/// typify's `convert_string` returns its own error ("unexpected value
-/// type", without a location) on a value of another type. Without any such
-/// value, the `enum` goes too.
+/// An `enum` keeps its values of the `type` beside it (and `null` if the
+/// schema is `nullable`): typify's
+/// `convert_string` returns its own error ("unexpected value type", without
+/// a location) on a value of another type, and other types make a type no
+/// value fits. Without any such value, the `enum` goes too.
 fn enum_of_type(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
     let Some(t) = member(o, "type").and_then(Value::as_str).map(str::to_owned) else {
         return;
     };
+    let nullable = member(o, "nullable") == Some(&Value::Bool(true));
     let Some(Value::Array(values)) = super::member_mut(o, "enum") else {
         return;
     };
     let before = values.len();
-    values.retain(|v| v.is_null() || of_type(&t, v) != Some(false));
+    values.retain(|v| (v.is_null() && nullable) || of_type(&t, v) != Some(false));
     if values.len() == before {
         return;
     }
@@ -336,6 +339,7 @@ fn is_understood_not(not: &Value) -> bool {
         // `{type, enum}`: a value of another type makes typify emit code
         // that does not parse.
         return only(&["type", "enum"])
+            && matches!(t, "string" | "integer" | "number" | "boolean")
             && !values.is_empty()
             && values.iter().all(|v| of_type(t, v) == Some(true));
     }
