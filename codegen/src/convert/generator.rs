@@ -1,9 +1,12 @@
-//! Valid schemas that typify 0.8 cannot take, made into ones it can.
+//! Schemas that typify 0.8 cannot take, made into ones it can: valid ones,
+//! and contradictions (a `default` or `enum` value its schema rejects) that
+//! mean nothing to a Rust type.
 //!
-//! This pass runs on the converted OpenAPI 3.0 document, over every schema
-//! progenitor hands to typify (component schemas and the schemas of
+//! This pass runs last, on the converted OpenAPI 3.0 document, over every
+//! schema progenitor hands to typify (component schemas and the schemas of
 //! parameters, bodies and responses). Each rule names the typify code that
-//! would panic on the shape it rewrites; each rewrite is noted in the report.
+//! would panic, or fail without a location, on the shape it rewrites; each
+//! rewrite is noted in the report.
 //!
 //! * An empty `allOf` asserts nothing: it is dropped (`typify-impl`
 //!   `merge.rs` `try_merge_all` panics "we should not be trying to merge an

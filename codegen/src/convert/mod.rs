@@ -22,7 +22,7 @@
 //! | `$ref` beside other keywords | `allOf: [{$ref}]` or a lone `$ref` | [`refs`] |
 //! | `$ref` resolution, alias and recursive cycles | errors; split nullable roots; simplified recursive `allOf` | [`references`] |
 //! | path items, operations, parameters, bodies, responses | what progenitor can generate | [`operations`](mod@operations) |
-//! | empty `allOf`, `not` beyond enumerated values, untyped validation of several types | what typify can take, after all the rules above | [`generator`] |
+//! | empty `allOf`, `not` beyond enumerated values, untyped validation of several types, stray `format`s, `enum` and `default` values their schema rejects | what typify can take, after all the rules above | [`generator`] |
 //!
 //! Where a schema is, and so where a key is a keyword, is
 //! [`crate::schema`]'s to say.
