@@ -346,6 +346,11 @@ fn default_the_schema_does_not_accept_is_dropped() {
             json!({"type": "object", "properties": {"b": {"type": "integer"}}}),
             json!({"b": "x"}),
         ),
+        (json!({"type": "string", "not": {}}), json!("x")),
+        (
+            json!({"type": "string", "not": {"enum": ["x"]}}),
+            json!("x"),
+        ),
     ] {
         let mut property = schema.clone();
         property["default"] = default;
@@ -417,4 +422,18 @@ fn empty_any_of_or_one_of_is_refused() {
         assert_eq!(e.pointer, format!("/components/schemas/A/{key}"));
         assert!(e.message.contains("must hold at least one schema"), "{e}");
     }
+}
+
+#[test]
+fn enum_beside_a_not_that_rules_out_everything_is_dropped() {
+    let doc = document(
+        json!({"Status": {"type": "string", "enum": ["queued", "done"], "not": {}}}),
+        json!({"$ref": "#/components/schemas/Status"}),
+    );
+    let out = generated(&doc);
+    assert!(
+        out.converted["components"]["schemas"]["Status"]
+            .get("enum")
+            .is_none()
+    );
 }

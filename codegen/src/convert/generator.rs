@@ -200,7 +200,16 @@ fn fits(doc: &Value, s: &Value, value: &Value, depth: usize) -> bool {
         }
         _ => true,
     };
-    fits_type
+    // `not`: what typify understands of it ([`is_understood_not`]) —
+    // everything, or the values it lists.
+    let excluded = member(o, "not").is_some_and(|n| {
+        rules_out_everything(n)
+            || member_of(n, "enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.contains(value))
+    });
+    !excluded
+        && fits_type
         && fits_members
         && list("allOf").is_none_or(|b| b.iter().all(|b| fits(doc, b, value, depth + 1)))
         && list("anyOf")
@@ -266,6 +275,16 @@ fn one_schema(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) {
             "`not` dropped: the generator only understands `not` over enumerated values",
         );
     }
+    // `not: {}` (or `true`) rules out every value, those of an `enum`
+    // beside it too: typify checks them against the resulting type and
+    // fails without a location ("value does not conform to the given
+    // schema").
+    if member(o, "not").is_some_and(rules_out_everything) && take_member(o, "enum").is_some() {
+        report.note(
+            ptr,
+            "`enum` dropped: the `not` beside it rules out every value",
+        );
+    }
     untyped_validation(o, ptr, report);
     enum_of_type(o, ptr, report);
     if matches!(
@@ -318,6 +337,23 @@ fn enum_of_type(o: &mut Map<String, Value>, ptr: &Ptr<'_>, report: &mut Report) 
     } else {
         report.note(ptr, format!("`enum` values not of type `{t}` dropped"));
     }
+}
+
+/// Whether `not` (the value of a `not` keyword) rules out every value: it
+/// is `true`, or a schema of annotations only.
+fn rules_out_everything(not: &Value) -> bool {
+    match not {
+        Value::Bool(b) => *b,
+        Value::Object(n) => n
+            .keys()
+            .all(|k| ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-")),
+        _ => false,
+    }
+}
+
+/// The member `key` of `v` if it is an object.
+fn member_of<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.as_object().and_then(|o| member(o, key))
 }
 
 /// Whether typify's `convert_not` takes `not` (see the module documentation).
