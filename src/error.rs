@@ -266,6 +266,10 @@ impl ApiError {
 
     /// An error status with its headers and the body read (at most
     /// [`MAX_ERROR_BODY`] of it is looked at).
+    #[cfg_attr(
+        not(all(feature = "api-cell-measurements", feature = "api-cell-instances")),
+        allow(dead_code)
+    )]
     pub(crate) fn from_status_and_body(
         status: StatusCode,
         headers: &reqwest::header::HeaderMap,
