@@ -107,7 +107,7 @@ impl MeasurementUpload<'_> {
     /// (default: yes). With the `parquet` feature, a time series given as a
     /// path or bytes is read once and refused, naming the column and the
     /// first bad row, unless it has every column of
-    /// [`REQUIRED_COLUMNS`](crate::time_series::REQUIRED_COLUMNS), numeric,
+    /// `time_series::REQUIRED_COLUMNS`, numeric,
     /// with time starting at 0 and never decreasing. Without the feature
     /// (or for a stream) nothing is checked here; the server checks when it
     /// processes the measurement.
