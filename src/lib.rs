@@ -124,6 +124,7 @@ pub mod measurements;
 #[cfg(feature = "mocks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;
+pub mod pages;
 mod raw;
 mod retry;
 #[cfg(feature = "testing")]
