@@ -80,7 +80,13 @@ async fn items_count_total_pages_yield_every_item_once_in_order() -> Result {
 async fn a_filter_goes_with_every_page() -> Result {
     let stand_in = StandIn::start().await?;
     let client = stand_in.client();
-    for name in ["NMC cell", "LFP cell", "NMC pack", "sodium"] {
+    for name in [
+        "NMC cell",
+        "LFP cell",
+        "NMC pack",
+        "sodium",
+        "50% SOC, (cold)",
+    ] {
         let body = ProjectCreate::builder().name(name);
         client.create_project().body(body).send().await?;
     }
@@ -116,6 +122,27 @@ async fn a_filter_goes_with_every_page() -> Result {
         .collect_all()
         .await?;
     assert_eq!(names(either), ["LFP cell", "sodium"]);
+    // Reserved characters are matched as themselves.
+    let quoted = client
+        .list_projects()
+        .name(filter::in_(["50% SOC, (cold)"]))
+        .collect_all()
+        .await?;
+    assert_eq!(names(quoted), ["50% SOC, (cold)"]);
+    let percent = client
+        .list_projects()
+        .name(filter::contains("0%"))
+        .collect_all()
+        .await?;
+    assert_eq!(names(percent), ["50% SOC, (cold)"]);
+    assert!(
+        client
+            .list_projects()
+            .name(filter::contains("_"))
+            .collect_all()
+            .await?
+            .is_empty()
+    );
     Ok(())
 }
 
