@@ -394,4 +394,33 @@ mod tests {
         let mut file = generated(&code);
         assert_eq!(rewrite(&mut file, &syn::parse_quote!(crate::pages)), 0);
     }
+
+    const SPEC: &[u8] = br##"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+      "paths": {"/things": {"get": {"operationId": "list_things", "parameters": [
+        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+        {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json":
+          {"schema": {"$ref": "#/components/schemas/Page"}}}}}}}},
+      "components": {"schemas": {
+        "Page": {"type": "object", "required": ["items", "total"], "properties": {
+          "items": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
+          "total": {"type": "integer"}}},
+        "Thing": {"type": "object", "properties": {"id": {"type": "string"}}}}}}"##;
+
+    #[test]
+    fn only_the_option_adds_streams() {
+        use crate::{Options, generate};
+        let plain = generate(SPEC, &Options::default()).unwrap().code;
+        assert!(!plain.contains("pub fn stream("));
+        let paged = generate(SPEC, &Options::default().pages("crate::pages"))
+            .unwrap()
+            .code;
+        assert!(
+            paged.contains(
+                "pub fn stream(self) -> crate::pages::Pages<'a, types::Thing, Error<()>>"
+            )
+        );
+        let sdk = generate(SPEC, &Options::sdk()).unwrap().code;
+        assert!(sdk.contains("-> crate::pages::Pages<'a, types::Thing, crate::ApiError>"));
+    }
 }
