@@ -177,6 +177,12 @@ impl ClientBuilder {
     /// `reqwest::Client::new()` needs a crypto provider installed
     /// process-wide.
     ///
+    /// The client must not follow redirects itself (reqwest's default
+    /// does, and sends `X-API-Key` along to another origin): the builder
+    /// from [`crate::http_client_builder`] has them off, as has
+    /// `reqwest::redirect::Policy::none()`. The SDK follows them, keeping
+    /// credentials to the API's origin.
+    ///
     /// ```
     /// let http = ionworks::http_client_builder()?
     ///     .build()
@@ -273,11 +279,14 @@ impl Client {
         &self.inner.config
     }
 
-    /// Sends `request` through the hook, as operation `operation`.
+    /// Sends `request` through the hook, as operation `operation`; `read`
+    /// says whether a success response's body is read before it is
+    /// returned (and a body that breaks off retried).
     pub(crate) async fn execute(
         &self,
         request: reqwest::Request,
         operation: &str,
+        read: retry::ReadBody,
     ) -> reqwest::Result<reqwest::Response> {
         let state = self.inner();
         let mut request = request;
@@ -307,6 +316,7 @@ impl Client {
                 ClientInfo::client(self),
                 state.config.retry_policy(),
                 request,
+                read,
             )
             .await;
             let span = fields;
@@ -377,7 +387,10 @@ impl ClientHooks<ClientState> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.execute(request, info.operation_id).await
+        // The generated operations decode a JSON body whole; any other
+        // body may be streamed to the caller.
+        self.execute(request, info.operation_id, retry::ReadBody::Json)
+            .await
     }
 }
 

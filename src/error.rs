@@ -266,6 +266,10 @@ impl ApiError {
 
     /// An error status with its headers and the body read (at most
     /// [`MAX_ERROR_BODY`] of it is looked at).
+    #[cfg_attr(
+        not(all(feature = "api-cell-measurements", feature = "api-cell-instances")),
+        allow(dead_code)
+    )]
     pub(crate) fn from_status_and_body(
         status: StatusCode,
         headers: &reqwest::header::HeaderMap,
@@ -404,7 +408,7 @@ impl fmt::Display for ApiError {
                 if let Some(code) = self.code() {
                     write!(f, " [{code}]")?;
                 }
-                if let Some(note) = self.extra.details.note {
+                if let Some(note) = &self.extra.details.note {
                     write!(f, " ({note})")?;
                 }
                 Ok(())
@@ -521,7 +525,7 @@ struct ErrorDetails {
     validation: Vec<ValidationError>,
     excerpt: Option<String>,
     /// What the client did not do, and why (shown in parentheses).
-    note: Option<&'static str>,
+    note: Option<Cow<'static, str>>,
 }
 
 impl ErrorDetails {
@@ -632,6 +636,9 @@ pub(crate) async fn buffer_error_body(
     let status = response.status();
     let version = response.version();
     let url = response.url().clone();
+    let not_followed = response
+        .extensions_mut()
+        .remove::<crate::redirect::NotFollowed>();
     let mut headers = std::mem::take(response.headers_mut());
     let mut body = Vec::new();
     // A body that fails half-way is kept as far as it was read.
@@ -644,8 +651,12 @@ pub(crate) async fn buffer_error_body(
     }
     let mut details = ErrorDetails::parse(&body);
     if meta.not_replayed {
-        details.note =
-            Some("not retried: the upload stream was already sent and cannot be read again");
+        details.note = Some(Cow::Borrowed(
+            "not retried: the upload stream was already sent and cannot be read again",
+        ));
+    }
+    if let Some(crate::redirect::NotFollowed(reason)) = not_followed {
+        details.note = Some(Cow::Owned(reason));
     }
     tracing::debug!(
         operation = meta.operation,

@@ -138,6 +138,7 @@
 mod client;
 mod config;
 mod error;
+mod existing;
 pub mod follow;
 #[cfg(all(feature = "api-cell-measurements", feature = "api-cell-instances"))]
 pub mod measurements;
@@ -146,10 +147,13 @@ pub mod measurements;
 pub mod mock;
 pub mod pages;
 mod raw;
+mod redirect;
 mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+#[cfg(feature = "parquet")]
+pub mod time_series;
 mod tls;
 pub mod upload;
 pub mod wait;
@@ -160,6 +164,7 @@ pub use config::{
     ENV_API_URL, ENV_ORGANIZATION_ID, Source,
 };
 pub use error::{ApiError, ConfigError, ErrorKind};
+pub use existing::create_or_get;
 pub use raw::RawRequest;
 /// The HTTP client crate the SDK is built on (for [`ClientBuilder::http_client`]
 /// and [`Client::request`]'s `Method`).

@@ -33,6 +33,7 @@
 //!         FilePart::path(&path),
 //!     )
 //!     .on_progress(|sent, total| eprintln!("{sent} of {total:?} bytes"))
+//! #   .check_columns(false)
 //!     .await?;
 //! assert_eq!(measurement.processing_status.as_deref(), Some("ready"));
 //! # std::fs::remove_dir_all(&dir)?;
@@ -98,9 +99,22 @@ pub struct MeasurementUpload<'a> {
     steps: Option<FilePart>,
     progress: Option<Progress>,
     policy: Option<WaitPolicy>,
+    check_columns: bool,
 }
 
 impl MeasurementUpload<'_> {
+    /// Whether to check the time series' columns before anything is sent
+    /// (default: yes). With the `parquet` feature, a time series given as a
+    /// path or bytes is read once and refused, naming the column and the
+    /// first bad row, unless it has every column of
+    /// [`REQUIRED_COLUMNS`](crate::time_series::REQUIRED_COLUMNS), numeric,
+    /// with time starting at 0 and never decreasing. Without the feature
+    /// (or for a stream) nothing is checked here; the server checks when it
+    /// processes the measurement.
+    pub fn check_columns(mut self, check: bool) -> Self {
+        self.check_columns = check;
+        self
+    }
     /// Also upload the steps (`steps.parquet`); without them the server
     /// derives the steps from the time series.
     pub fn steps(mut self, steps: FilePart) -> Self {
@@ -129,6 +143,10 @@ impl MeasurementUpload<'_> {
     async fn run(self) -> Result<CellMeasurement, WaitError<CellMeasurement>> {
         let client = self.client;
         let metadata = self.metadata.map_err(WaitError::Start)?;
+        #[cfg(feature = "parquet")]
+        if self.check_columns {
+            check(&self.time_series).await.map_err(WaitError::Start)?;
+        }
         let initiated: InitiateUploadResponse = client
             .initiate_measurement_upload()
             .id(&self.cell_instance_id)
@@ -190,6 +208,34 @@ impl<'a> IntoFuture for MeasurementUpload<'a> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
     }
+}
+
+/// Checks the columns of a time series given as a path or bytes (off the
+/// async runtime's threads: it reads the whole file).
+#[cfg(feature = "parquet")]
+async fn check(file: &FilePart) -> Result<(), ApiError> {
+    let refuse = |e: String| ApiError::invalid_request("upload_measurement".into(), e);
+    let checked = if let Some(path) = file.source_path() {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || {
+            crate::time_series::check_parquet_file(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
+    } else if let Some(bytes) = file.source_bytes() {
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::time_series::check_parquet(bytes).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
+    } else {
+        return Ok(());
+    };
+    checked.map(|_| ()).map_err(refuse)
 }
 
 /// The upload target for file `name`: the one of that name, else the only
@@ -307,6 +353,7 @@ impl Client {
             steps: None,
             progress: None,
             policy: Some(WaitPolicy::default()),
+            check_columns: true,
         }
     }
 

@@ -12,6 +12,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::retry::ReadBody;
 use crate::{ApiError, Client};
 
 impl Client {
@@ -197,8 +198,15 @@ impl<'a> RawRequest<'a> {
     }
 
     /// Sends the request; a success response is returned unread (an error
-    /// status is an [`ApiError`] with the server's message).
+    /// status is an [`ApiError`] with the server's message). A body that
+    /// breaks off while you read it is an error of that read, not retried;
+    /// [`bytes`](Self::bytes) and [`decode`](Self::decode) read it within
+    /// the retry loop.
     pub async fn send(self) -> crate::Result<reqwest::Response> {
+        self.send_reading(ReadBody::Never).await
+    }
+
+    async fn send_reading(self, read: ReadBody) -> crate::Result<reqwest::Response> {
         let operation: Cow<'static, str> = Cow::Owned(self.operation());
         if let Some(message) = self.error {
             return Err(ApiError::invalid_request(operation, message));
@@ -227,7 +235,7 @@ impl<'a> RawRequest<'a> {
                 .await
                 .map_err(|message| ApiError::invalid_request(operation.clone(), message))?;
         }
-        match self.client.execute(request, &operation).await {
+        match self.client.execute(request, &operation, read).await {
             Ok(response) if response.status().is_success() => Ok(response),
             Ok(response) => Err(ApiError::from_response(&response).in_operation(operation)),
             Err(e) => Err(ApiError::from_transport(&e, Some(timeout)).in_operation(operation)),
@@ -248,7 +256,7 @@ impl<'a> RawRequest<'a> {
         let timeout = self
             .timeout
             .unwrap_or(self.client.config().request_timeout());
-        let response = self.send().await?;
+        let response = self.send_reading(ReadBody::Always).await?;
         response
             .bytes()
             .await
@@ -256,7 +264,7 @@ impl<'a> RawRequest<'a> {
     }
 
     /// Sends the request and streams the response body in chunks, for large
-    /// downloads.
+    /// downloads; a body that breaks off is an error item, not retried.
     pub async fn bytes_stream(
         self,
     ) -> crate::Result<impl Stream<Item = crate::Result<Bytes>> + Send + 'static> {

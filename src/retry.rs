@@ -127,7 +127,12 @@ impl Backoff {
 ///   processing it) are retried for **every** method;
 /// * 408, 500, 502, 503, 504, timeouts and broken responses are retried only
 ///   for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE): a POST
-///   or PATCH is never resent once it may have been processed;
+///   or PATCH is never resent once it may have been processed. A response
+///   body that breaks off counts when the client reads it whole (the
+///   generated operations' JSON bodies,
+///   [`RawRequest::bytes`](crate::RawRequest::bytes) and
+///   [`RawRequest::decode`](crate::RawRequest::decode)), not when it is
+///   streamed to the caller;
 /// * a request whose body cannot be replayed (a stream) is never retried.
 ///
 /// The delay before retry *n* (0-based) is drawn uniformly from
@@ -290,11 +295,70 @@ impl Spare {
     }
 }
 
-/// Sends `request`, retrying as `policy` and [`disposition`] allow.
+/// Whether the request loop reads a success response's body before
+/// returning it, so that a body that breaks off is a failed attempt it can
+/// retry. It is read only when a retry could follow (a method the rule
+/// retries after a broken response, with retries left).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadBody {
+    /// Left to the caller, who may stream it.
+    Never,
+    /// Read when it is JSON, `application/json` or `…+json` (it is
+    /// decoded whole anyway; a stream such as NDJSON is left alone).
+    Json,
+    /// Always read.
+    Always,
+}
+
+impl ReadBody {
+    fn wants(self, response: &reqwest::Response) -> bool {
+        match self {
+            Self::Never => false,
+            Self::Always => true,
+            Self::Json => response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .map(|essence| essence.trim().to_ascii_lowercase())
+                .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json")),
+        }
+    }
+}
+
+/// `response` with its whole body read into memory; the error of a body
+/// that breaks off.
+async fn read_whole(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    use reqwest::ResponseBuilderExt as _;
+    use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING};
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let mut headers = std::mem::take(response.headers_mut());
+    let extensions = std::mem::take(response.extensions_mut());
+    let body = response.bytes().await?;
+    // The body is decoded already, and now has a known length.
+    headers.remove(TRANSFER_ENCODING);
+    headers.remove(CONTENT_ENCODING);
+    headers.insert(CONTENT_LENGTH, body.len().into());
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(body)
+        .unwrap_or_else(|e| http::Response::new(e.to_string().into()));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt.extensions_mut().extend(extensions);
+    Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Sends `request`, retrying as `policy` and [`disposition`] allow; `read`
+/// says whether a success response's body is read first.
 pub(crate) async fn send_with_retries(
     client: &reqwest::Client,
     policy: &RetryPolicy,
     mut request: reqwest::Request,
+    read: ReadBody,
 ) -> Outcome {
     let start = Instant::now();
     let method = request.method().clone();
@@ -303,7 +367,9 @@ pub(crate) async fn send_with_retries(
     let mut retries = 0;
     // A streamed form body is built again from its form (see `upload`).
     let mut replay = None;
-    if policy.max_retries > 0 && request.try_clone().is_none() {
+    // Also taken without retries: a 307 or 308 within the API's origin
+    // sends the body again.
+    if request.try_clone().is_none() {
         match crate::upload::take_replay(request) {
             Ok((taken, form)) => {
                 request = taken;
@@ -329,7 +395,17 @@ pub(crate) async fn send_with_retries(
         } else {
             Spare::None
         };
-        let result = client.execute(request).await;
+        let mut result = crate::redirect::execute(client, request, replay.as_ref()).await;
+        if retries < policy.max_retries
+            && disposition(&method, Failure::Transport) == Disposition::Retry
+            && let Ok(response) = result
+        {
+            result = if response.status().is_success() && read.wants(&response) {
+                read_whole(response).await
+            } else {
+                Ok(response)
+            };
+        }
         let failure = match &result {
             Ok(response) if response.status().is_success() => None,
             Ok(response) => Some(Failure::Status(response.status())),
@@ -531,12 +607,12 @@ mod tests {
             .body(reqwest::Body::wrap_stream(stream))
             .build()
             .unwrap();
-        let outcome = send_with_retries(&client, &policy, request).await;
+        let outcome = send_with_retries(&client, &policy, request, ReadBody::Never).await;
         assert_eq!(outcome.result.unwrap().status(), 503);
         assert_eq!(outcome.retries, 0);
         // The same request with a buffered body is retried.
         let request = client.put(&url).body("buffered").build().unwrap();
-        let outcome = send_with_retries(&client, &policy, request).await;
+        let outcome = send_with_retries(&client, &policy, request, ReadBody::Never).await;
         assert_eq!(outcome.retries, 3);
         assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 5);
     }

@@ -25,6 +25,11 @@ use crate::ConfigError;
 /// `native-tls` feature. With those features this is
 /// `reqwest::Client::builder()`.
 ///
+/// Redirects are off (`reqwest::redirect::Policy::none()`): the client
+/// follows them itself, and sends credentials only to the configured
+/// API's origin (reqwest would send `X-API-Key` wherever a redirect
+/// points). A `reqwest::Client` of your own should keep them off.
+///
 /// ```
 /// # fn run() -> Result<(), ionworks::ConfigError> {
 /// let http = ionworks::http_client_builder()?
@@ -36,7 +41,7 @@ use crate::ConfigError;
 /// # run().unwrap();
 /// ```
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, ConfigError> {
-    let builder = reqwest::Client::builder();
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     #[cfg(all(
         feature = "rustls",
         not(feature = "rustls-aws-lc"),

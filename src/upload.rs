@@ -542,6 +542,10 @@ impl FilePart {
     /// Its bytes alone as a request body, from the start (a signed-URL
     /// upload sends the file itself, not a form): its length, when known,
     /// and the body; an error when it is a stream that was already read.
+    #[cfg_attr(
+        not(all(feature = "api-cell-measurements", feature = "api-cell-instances")),
+        allow(dead_code)
+    )]
     pub(crate) async fn request_body(
         &self,
         progress: Option<&Progress>,
@@ -553,8 +557,30 @@ impl FilePart {
         Ok((len, counted(chunks, len, progress.map(|p| &p.0))))
     }
 
+    /// The file it reads, if it is a path.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn source_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::Path(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Its bytes, if it holds them.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn source_bytes(&self) -> Option<&Bytes> {
+        match &self.source {
+            Source::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// Whether it can be sent again from its start (a path or bytes, or a
     /// stream never read).
+    #[cfg_attr(
+        not(all(feature = "api-cell-measurements", feature = "api-cell-instances")),
+        allow(dead_code)
+    )]
     pub(crate) fn replayable(&self) -> bool {
         self.stream_unread()
     }

@@ -182,7 +182,10 @@ pub struct WaitPolicy {
     /// Overall deadline, counted from the start of the wait;
     /// `Duration::MAX` waits forever.
     pub timeout: Duration,
-    /// Time allowed to the final poll made at the deadline.
+    /// Time kept for the last poll: when the next pause would run into
+    /// it, the last poll starts this long before the deadline (or halfway
+    /// there, when less time is left). Every poll, the last one included,
+    /// is cut at the deadline; zero: no poll is started for the end.
     pub final_poll_timeout: Duration,
 }
 
@@ -518,6 +521,14 @@ impl<'a, R: Pollable> Poller<'a, R> {
         }
     }
 
+    fn timed_out(&mut self) -> Progress<R> {
+        Progress::Done(Err(WaitError::TimedOut {
+            last: self.last.take().map(Box::new),
+            polls: self.polls,
+            elapsed: self.elapsed(),
+        }))
+    }
+
     fn cancelled(&self) -> Progress<R> {
         Progress::Done(Err(WaitError::Cancelled {
             polls: self.polls,
@@ -547,17 +558,33 @@ impl<'a, R: Pollable> Poller<'a, R> {
             {
                 return self.cancelled();
             }
-            if let Some(budget) = self.wait.budget.clone()
-                && self.or_cancel(budget.acquire()).await.is_none()
+            if let Some(budget) = self.wait.budget.clone() {
+                // A busy budget cannot hold the wait past its deadline.
+                let deadline = self.deadline;
+                let acquire = async move {
+                    match deadline {
+                        Some(deadline) => {
+                            let _ = tokio::time::timeout_at(deadline, budget.acquire()).await;
+                        }
+                        None => budget.acquire().await,
+                    }
+                };
+                if self.or_cancel(acquire).await.is_none() {
+                    return self.cancelled();
+                }
+            }
+            if self
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
             {
-                return self.cancelled();
+                return self.timed_out();
             }
             self.polls += 1;
-            let limit = match (self.final_poll, self.deadline) {
-                (true, _) => self.wait.policy.final_poll_timeout,
-                (false, Some(deadline)) => deadline.saturating_duration_since(Instant::now()),
-                (false, None) => Duration::MAX,
-            };
+            // The caller's deadline is the one kept: a poll in flight is
+            // cut at it.
+            let limit = self.deadline.map_or(Duration::MAX, |deadline| {
+                deadline.saturating_duration_since(Instant::now())
+            });
             let fetch = (self.wait.fetch)();
             let result = if limit == Duration::MAX {
                 self.or_cancel(async { Ok(fetch.await) }).await
@@ -623,19 +650,22 @@ impl<'a, R: Pollable> Poller<'a, R> {
                 }
             }
             if self.final_poll {
-                return Progress::Done(Err(WaitError::TimedOut {
-                    last: self.last.take().map(Box::new),
-                    polls: self.polls,
-                    elapsed: self.elapsed(),
-                }));
+                return self.timed_out();
             }
             let now = Instant::now();
             let mut next = now.checked_add(delay).unwrap_or(now);
-            if let Some(deadline) = self.deadline
-                && next >= deadline
-            {
-                next = deadline;
-                self.final_poll = true;
+            if let Some(deadline) = self.deadline {
+                // The last poll starts in time to be answered by the
+                // deadline; without that time, the wait ends at it.
+                let remaining = deadline.saturating_duration_since(now);
+                let grace = self.wait.policy.final_poll_timeout.min(remaining / 2);
+                let last = deadline - grace;
+                if grace < MIN_POLL_DELAY && next >= last {
+                    next = deadline;
+                } else if next >= last {
+                    next = last;
+                    self.final_poll = true;
+                }
             }
             self.next_at = Some(next);
             if let Some(kind) = report {
@@ -907,7 +937,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn deadline_is_met_exactly_with_a_final_poll() {
+    async fn the_last_poll_is_made_in_time_for_the_deadline() {
         let (log, fetch) = recorder(|_| Ok(RUNNING));
         let start = Instant::now();
         let err = Wait::from_fn("x", fetch)
@@ -922,16 +952,31 @@ mod tests {
         else {
             panic!("{err}")
         };
-        assert_eq!(elapsed, Duration::from_secs(60));
-        assert_eq!(Instant::now() - start, Duration::from_secs(60));
+        // The last poll starts at most `final_poll_timeout` (5 s) before
+        // the deadline, and half the time left after the one before it;
+        // it is answered at once.
+        assert!(
+            elapsed >= Duration::from_secs(55) && elapsed < Duration::from_secs(60),
+            "{elapsed:?}"
+        );
+        assert_eq!(Instant::now() - start, elapsed);
         assert_eq!(last.unwrap().status, "running");
         let times = log.lock().unwrap().clone();
         assert_eq!(polls as usize, times.len());
-        assert_eq!(
-            *times.last().unwrap(),
-            Duration::from_secs(60),
-            "final poll at the deadline"
-        );
+        assert_eq!(*times.last().unwrap(), elapsed);
+        let before = times[times.len() - 2];
+        assert!(elapsed - before >= (Duration::from_secs(60) - before) / 2);
+
+        // Without time kept for it, the wait ends at the deadline.
+        let (log, fetch) = recorder(|_| Ok(RUNNING));
+        let start = Instant::now();
+        let policy = WaitPolicy::default()
+            .with_timeout(Duration::from_secs(60))
+            .with_final_poll_timeout(Duration::ZERO);
+        let err = Wait::from_fn("x", fetch).policy(policy).await.unwrap_err();
+        assert!(matches!(err, WaitError::TimedOut { .. }), "{err}");
+        assert_eq!(Instant::now() - start, Duration::from_secs(60));
+        assert!(*log.lock().unwrap().last().unwrap() < Duration::from_secs(60));
     }
 
     #[tokio::test(start_paused = true)]
@@ -949,11 +994,11 @@ mod tests {
             .timeout(Duration::from_secs(30))
             .await
             .unwrap_err();
-        assert!(matches!(err, WaitError::TimedOut { polls: 2, .. }), "{err}");
+        assert!(matches!(err, WaitError::TimedOut { polls: 1, .. }), "{err}");
         assert_eq!(
             Instant::now() - start,
-            Duration::from_secs(32),
-            "deadline + final poll's own limit"
+            Duration::from_secs(30),
+            "the poll in flight is cut at the deadline"
         );
     }
 

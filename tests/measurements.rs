@@ -1,6 +1,8 @@
 //! Measurement data in and out, against the stand-in and its storage (a
 //! second origin): what arrived, progress, credentials kept at the API,
 //! processing to ready or failed, storage faults, downloads by redirect.
+//! The bytes uploaded here are not real Parquet, so the column checks of
+//! the `parquet` feature are turned off (`tests/time_series.rs` has them).
 #![cfg(feature = "testing")]
 
 use std::sync::{Arc, Mutex};
@@ -69,6 +71,7 @@ async fn a_file_is_uploaded_to_storage_confirmed_and_processed() -> Result {
                 .tags(Some(vec!["25degC".into()])),
             FilePart::path(&path),
         )
+        .check_columns(false)
         .on_progress(move |sent, total| progress.lock().unwrap().push((sent, total)))
         .policy(fast())
         .await?;
@@ -132,6 +135,7 @@ async fn bytes_with_steps_and_no_wait() -> Result {
             MeasurementMetadata::builder().name("cycle 2"),
             FilePart::bytes("ts.parquet", b"PAR1 time series PAR1".to_vec()),
         )
+        .check_columns(false)
         .steps(FilePart::bytes(
             "steps.parquet",
             b"PAR1 steps PAR1".to_vec(),
@@ -158,6 +162,7 @@ async fn a_measurement_the_server_cannot_process_is_a_failed_wait() -> Result {
             MeasurementMetadata::builder().name("broken"),
             FilePart::bytes("ts.parquet", b"PAR1 PAR1".to_vec()),
         )
+        .check_columns(false)
         .policy(fast())
         .await
         .unwrap_err();
@@ -187,6 +192,7 @@ async fn a_storage_error_is_retried_from_the_start_of_the_file() -> Result {
             MeasurementMetadata::builder().name("m"),
             FilePart::path(&path),
         )
+        .check_columns(false)
         .policy(fast())
         .await?;
     let stored = stand_in
@@ -217,6 +223,7 @@ async fn a_storage_server_that_drops_the_connection_gives_a_clear_error() -> Res
             MeasurementMetadata::builder().name("m"),
             FilePart::bytes("ts.parquet", vec![7u8; 50_000]),
         )
+        .check_columns(false)
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(20), "no hang");
@@ -257,6 +264,7 @@ async fn a_stream_already_read_is_not_sent_again() -> Result {
             MeasurementMetadata::builder().name("m"),
             FilePart::stream("ts.parquet", chunks, Some(9)),
         )
+        .check_columns(false)
         .await
         .unwrap_err();
     assert!(
@@ -277,6 +285,7 @@ async fn metadata_missing_its_name_is_refused_before_anything_is_sent() -> Resul
             MeasurementMetadata::builder().notes(Some("no name".into())),
             FilePart::bytes("ts.parquet", b"x".to_vec()),
         )
+        .check_columns(false)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("name"), "{err}");
@@ -296,6 +305,7 @@ async fn a_download_follows_the_redirect_to_storage_without_credentials() -> Res
             MeasurementMetadata::builder().name("m"),
             FilePart::path(&path),
         )
+        .check_columns(false)
         .policy(fast())
         .await?;
     let download = client
@@ -325,5 +335,75 @@ async fn a_download_follows_the_redirect_to_storage_without_credentials() -> Res
         .await;
     let status = steps.err().and_then(|e| e.status()).map(|s| s.as_u16());
     assert_eq!(status, Some(404));
+    Ok(())
+}
+
+#[allow(dead_code)]
+#[path = "../examples/measurements.rs"]
+mod example;
+
+// The example checks its file's columns with the `parquet` feature, and
+// these bytes are not Parquet.
+#[cfg(not(feature = "parquet"))]
+#[tokio::test]
+async fn the_example_uploads_and_downloads_against_the_configured_server() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.set_default_job_schedule(Schedule::succeeds_after(MS, MS));
+    let env: Vec<(&str, String)> = vec![
+        ("IONWORKS_API_URL", stand_in.base_url()),
+        ("IONWORKS_API_KEY", stand_in.api_key().to_string()),
+    ];
+    let lookup = move |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let (path, bytes) = file("cell7.parquet", 20_000);
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut out = Vec::new();
+    example::run(
+        &args(&["upload", "inst-7", path.to_str().unwrap()]),
+        &lookup,
+        &mut out,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let text = String::from_utf8(out)?;
+    assert!(
+        text.contains("uploading ")
+            && text.contains("as measurement `cell7` of cell instance inst-7"),
+        "{text}"
+    );
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("measurement ")?.strip_suffix(" is ready"))
+        .expect("the measurement's id")
+        .to_string();
+    let to = path.with_file_name("out.parquet");
+    let mut out = Vec::new();
+    example::run(
+        &args(&["download", &id, to.to_str().unwrap()]),
+        &lookup,
+        &mut out,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    assert_eq!(std::fs::read(&to)?, bytes);
+    assert_eq!(
+        String::from_utf8(out)?,
+        format!(
+            "wrote 20000 bytes of measurement {id} to {}\n",
+            to.display()
+        )
+    );
+    // Bad arguments and a missing file are one line each.
+    assert_eq!(
+        example::parse_args(&args(&["upload", "x"])),
+        Err("upload needs CELL_INSTANCE_ID FILE [NAME]".into())
+    );
+    let err = example::run(
+        &args(&["upload", "x", "/no/such.parquet"]),
+        &lookup,
+        &mut Vec::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.to_string(), "/no/such.parquet is not a file");
     Ok(())
 }

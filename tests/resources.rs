@@ -490,3 +490,39 @@ async fn a_create_missing_a_required_field_is_refused_before_sending() -> Result
     assert!(stand_in.requests().is_empty(), "nothing was sent");
     Ok(())
 }
+
+#[tokio::test]
+async fn create_or_get_returns_the_existing_resource_on_a_conflict() -> Result {
+    let stand_in = StandIn::start().await?;
+    let client = stand_in.client();
+    let create = || {
+        client
+            .create_cell_specification()
+            .body(CellSpecificationCreate::builder().name("NMC811 21700"))
+            .send()
+    };
+    let get = |id: String| {
+        let client = &client;
+        async move {
+            client
+                .get_cell_specification()
+                .cell_spec_id(id)
+                .send()
+                .await
+        }
+    };
+    let first = ionworks::create_or_get(create(), get).await?;
+    let again = ionworks::create_or_get(create(), get).await?;
+    assert_eq!(first.id, again.id);
+    let creates = stand_in
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(creates, 2, "the second create conflicted");
+    // Another error is not turned into a get.
+    stand_in.inject(ionworks::testing::Fault::Status(400), 1);
+    let err = ionworks::create_or_get(create(), get).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    Ok(())
+}

@@ -122,3 +122,68 @@ async fn one_span_per_request_without_secrets() {
     assert!(!everything.contains("SECRET"), "{everything}");
     assert!(!everything.contains("nope"), "no bodies: {everything}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn redirects_are_traced_without_secrets() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let other = common::serve(vec![(200, common::job_json("j1", "pending").to_string())]).await;
+    let api = common::serve_replies(vec![
+        common::Reply::new(307, "").header("location", &format!("{}/jobs/j1?t=1", other.url)),
+    ])
+    .await;
+    let client = ionworks::Client::builder()
+        .base_url(&api.url)
+        .api_key(KEY)
+        .build()
+        .unwrap();
+    client.get_job().job_id("j1").send().await.unwrap();
+    let e = client.cancel_job().job_id("j1").send().await.unwrap_err();
+
+    let events = recorder.events.lock().unwrap().clone();
+    let followed = events
+        .iter()
+        .find(|e| e.contains("following redirect"))
+        .expect("traced");
+    assert!(followed.contains(&other.url), "{followed}");
+    assert!(
+        events.iter().any(|e| e.contains("redirect not followed")),
+        "{events:?}"
+    );
+    let spans = recorder.spans.lock().unwrap().clone();
+    let everything = format!("{spans:?} {events:?} {e} {e:?}");
+    assert!(!everything.contains("SECRET"), "{everything}");
+    assert!(!everything.contains("t=1"), "only origins: {everything}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_callers_client_that_follows_redirects_is_reported() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let other = common::serve(vec![(200, common::job_json("j1", "pending").to_string())]).await;
+    let api = common::serve_replies(vec![
+        common::Reply::new(302, "").header("location", &format!("{}/jobs/j1", other.url)),
+    ])
+    .await;
+    let http = ionworks::http_client_builder()
+        .unwrap()
+        .redirect(ionworks::reqwest::redirect::Policy::limited(10))
+        .build()
+        .unwrap();
+    let client = ionworks::Client::builder()
+        .base_url(&api.url)
+        .api_key(KEY)
+        .http_client(http)
+        .build()
+        .unwrap();
+    client.get_job().job_id("j1").send().await.unwrap();
+    let events = recorder.events.lock().unwrap().clone();
+    assert!(
+        events.iter().any(
+            |e| e.contains("followed a redirect to another origin itself")
+                && e.contains(&other.url)
+        ),
+        "{events:?}"
+    );
+    assert!(!format!("{events:?}").contains("SECRET"));
+}

@@ -30,6 +30,7 @@
 //! assert_eq!(out.report.operations[0].0, "get_job");
 //! ```
 
+mod contain;
 mod convert;
 mod describe;
 mod docs;
@@ -42,14 +43,14 @@ mod operations;
 mod pages;
 mod rewrite;
 mod schema;
+mod structure;
 mod tags;
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
 
 use serde_json::Value;
+
+use contain::{contained, on_large_stack};
 
 pub use document::{HTTP_METHODS, excerpt, operations};
 pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join, pointer_unescape};
@@ -356,7 +357,7 @@ fn generate_value(
     let doc = &converted.doc;
     laps.lap("convert");
 
-    let spec = parse_openapi(doc)?;
+    let spec = structure::parse_openapi(doc)?;
     let tokens = run_progenitor(&spec, doc, options)?;
     laps.lap("progenitor");
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
@@ -436,22 +437,6 @@ fn remove_skipped(doc: &mut Value) {
             })
         });
     }
-}
-
-fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI, CodegenError> {
-    serde_path_to_error::deserialize(doc).map_err(|e| {
-        let pointer: String = e
-            .path()
-            .iter()
-            .filter_map(|seg| match seg {
-                serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
-                serde_path_to_error::Segment::Map { key } => Some(error::join("", key)),
-                serde_path_to_error::Segment::Enum { .. }
-                | serde_path_to_error::Segment::Unknown => None,
-            })
-            .collect();
-        CodegenError::new(pointer, "OpenAPI structure", e.into_inner().to_string())
-    })
 }
 
 /// An option that names a Rust path, parsed.
@@ -682,69 +667,6 @@ fn bisect<T: Copy>(items: &[T], mut fails: impl FnMut(&[T]) -> bool) -> Option<T
     set.first()
         .copied()
         .filter(|_| set.len() < items.len() || fails(set))
-}
-
-/// Run `f` on a thread with a 256 MiB stack. typify recurses once per level
-/// of schema nesting and overflows a 2 MiB stack (libtest's default) at about
-/// 35 levels in debug builds; a stack overflow aborts the process, which no
-/// `catch_unwind` can contain. The memory is only reserved, not committed.
-fn on_large_stack<T: Send>(
-    f: impl FnOnce() -> Result<T, CodegenError> + Send,
-) -> Result<T, CodegenError> {
-    std::thread::scope(|scope| {
-        match std::thread::Builder::new()
-            .name("ionworks-codegen".into())
-            .stack_size(256 << 20)
-            .spawn_scoped(scope, f)
-        {
-            Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(CodegenError::new(
-                    "",
-                    "generator panic",
-                    "code generation panicked",
-                ))
-            }),
-            Err(e) => Err(CodegenError::new(
-                "",
-                "thread",
-                format!("cannot start the generator thread: {e}"),
-            )),
-        }
-    })
-}
-
-thread_local! {
-    static QUIET: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Run `f`, turning a panic into a [`CodegenError`]. Panics inside are not
-/// printed (the panic hook is wrapped once to stay quiet on this thread only).
-fn contained<T>(pointer: &str, f: impl FnOnce() -> T) -> Result<T, CodegenError> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if QUIET.with(Cell::get) == 0 {
-                previous(info);
-            }
-        }));
-    });
-    QUIET.with(|q| q.set(q.get() + 1));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(q.get() - 1));
-    result.map_err(|payload| {
-        let text = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        let first = text.lines().next().unwrap_or_default();
-        CodegenError::new(
-            pointer,
-            "generator panic",
-            format!("progenitor/typify panicked: {first}"),
-        )
-    })
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ pub(crate) fn rewrite(
 ///   neither percent-encoded (the client sends `encode_path(..)`) nor
 ///   escaped, so an id with a space never matches, `a.b` also matches `axb`,
 ///   and `(` panics in `unwrap`. It becomes
-///   `regex::escape(&encode_path(&value.to_string()))`.
+///   `regex::escape(&encode_path(&value.to_string()).replace('\\', "%5C"))`.
 /// * A response or body whose type is passed by value (`i64`, `bool`,
 ///   `Option<f64>`) is handed to `json_body_obj(value)`, which takes a
 ///   reference: the mocks do not compile. It becomes `json_body_obj(&value)`.
@@ -110,8 +110,11 @@ pub(crate) fn fix_mocks(file: &mut syn::File) {
                         return;
                     };
                     if args.len() == 2 && args[1] == *to_string {
+                        // As the client sends it: `path_segment` also
+                        // encodes a backslash.
                         args[1] = syn::parse_quote!(regex::escape(
                             &progenitor_client::encode_path(&value.to_string())
+                                .replace('\\', "%5C")
                         ));
                         m.mac.tokens = quote!(#args);
                     }

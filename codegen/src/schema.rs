@@ -118,6 +118,29 @@ pub(crate) fn each_subschema_mut(v: &mut Value, mut f: impl FnMut(Step<'_>, &mut
     }
 }
 
+/// Whether the JSON pointer `tokens` (escaped, each after a `/`), read from
+/// a schema, leads to a subschema of it: `properties/name`, `items`,
+/// `anyOf/0`, ….
+pub(crate) fn is_subschema_path(tokens: &str) -> bool {
+    let mut tokens = tokens.split('/');
+    while let Some(keyword) = tokens.next() {
+        let keyword = keyword.replace("~1", "/").replace("~0", "~");
+        let keyword = keyword.as_str();
+        if SCHEMA_MAPS.contains(&keyword) {
+            if tokens.next().is_none() {
+                return false;
+            }
+        } else if SCHEMA_LISTS.contains(&keyword) {
+            if tokens.next().is_none_or(|i| i.parse::<usize>().is_err()) {
+                return false;
+            }
+        } else if !SCHEMA_SINGLES.contains(&keyword) {
+            return false;
+        }
+    }
+    true
+}
+
 /// Where a value sits in an OpenAPI document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Place {
@@ -130,18 +153,19 @@ pub(crate) enum Place {
 }
 
 /// Calls `f` on the value of every `$ref` key of `v` (at `place`) where it
-/// is a reference, with its pointer: never in examples, defaults, enum or
-/// const values, extensions, or as the name of a property.
+/// is a reference, with the pointer and place of the object holding it:
+/// never in examples, defaults, enum or const values, extensions, or as the
+/// name of a property.
 pub(crate) fn each_ref<'v, E>(
     v: &'v Value,
     place: Place,
     ptr: &Ptr<'_>,
-    f: &mut impl FnMut(&'v Value, &Ptr<'_>) -> Result<(), E>,
+    f: &mut impl FnMut(&'v Value, &Ptr<'_>, Place) -> Result<(), E>,
 ) -> Result<(), E> {
     match v {
         Value::Object(o) => {
             if let Some(r) = o.get("$ref") {
-                f(r, ptr)?;
+                f(r, ptr, place)?;
             }
             match place {
                 Place::Schema => each_subschema(v, |step, s| {

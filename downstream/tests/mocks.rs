@@ -72,9 +72,10 @@ async fn a_mock_matches_the_query_and_body_the_client_sends() -> TestResult {
 async fn path_parameters_match_literally_as_the_client_encodes_them() -> TestResult {
     let server = MockServer::start_async().await;
     let client = mock::client(&server)?;
-    // A space and a slash are percent-encoded by the client, `.` and `(`
-    // are regex syntax: the mock must match this id and nothing else.
-    let id = "run 1/a.b(2";
+    // A space, a slash and a backslash are percent-encoded by the client,
+    // `.` and `(` are regex syntax: the mock must match this id and nothing
+    // else.
+    let id = "run 1/a.b(2\\x";
     let exact = server.get_job(|when, then| {
         when.job_id(id);
         then.ok(&mock::job(id, JobStatus::Completed));
@@ -87,7 +88,7 @@ async fn path_parameters_match_literally_as_the_client_encodes_them() -> TestRes
 
     let err: ApiError = client
         .get_job()
-        .job_id("run 1/axb(2")
+        .job_id("run 1/axb(2\\x")
         .send()
         .await
         .expect_err("`.` in the mocked id is not a wildcard");

@@ -22,6 +22,7 @@
 //! | `$ref` beside other keywords | `allOf: [{$ref}]` or a lone `$ref` | [`refs`] |
 //! | `$ref` resolution, alias and recursive cycles | errors; split nullable roots; simplified recursive `allOf` | [`references`] |
 //! | path items, operations, parameters, bodies, responses | what progenitor can generate | [`operations`](mod@operations) |
+//! | empty `allOf`, `not` beyond enumerated values, untyped validation of several types, stray `format`s, `enum` and `default` values their schema rejects | what typify can take, after all the rules above | [`generator`] |
 //!
 //! Where a schema is, and so where a key is a keyword, is
 //! [`crate::schema`]'s to say.
@@ -29,6 +30,7 @@
 mod annotations;
 mod bounds;
 mod enums;
+mod generator;
 mod nullable;
 mod operations;
 mod references;
@@ -49,7 +51,8 @@ use bounds::lenient_and_constraints;
 pub(crate) use enums::VARIANT_SEPARATOR;
 pub(crate) use operations::fastapi_path_suffix;
 use references::{
-    check_alias_cycles, check_refs, simplify_recursive_all_of, split_recursive_nullable_roots,
+    check_alias_cycles, check_refs, inline_subschema_refs, simplify_recursive_all_of,
+    split_recursive_nullable_roots,
 };
 pub(crate) use references::{closure, reachable, refs_in, schema_graph};
 use refs::ref_descriptions;
@@ -153,7 +156,10 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         ));
     }
     root.entry("paths").or_insert_with(|| json!({}));
-    check_refs(&doc)?;
+    let subschema_refs = check_refs(&doc)?;
+    if !subschema_refs.is_empty() {
+        inline_subschema_refs(&mut doc, &subschema_refs, report)?;
+    }
     check_alias_cycles(&doc)?;
     let ref_docs = ref_descriptions(&doc);
     let root = doc.as_object_mut().expect("checked above");
@@ -213,6 +219,8 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         graph = schema_graph(&converted.doc);
     }
     lenient_and_constraints(&mut converted, &graph, cx.report);
+    // Last: on the schemas exactly as typify will see them.
+    generator::accommodate(&mut converted.doc, cx.report);
     Ok(converted)
 }
 

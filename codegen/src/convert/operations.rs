@@ -148,6 +148,32 @@ impl Cx<'_> {
                         continue;
                     }
                     "path" => {
+                        // progenitor sorts path parameters by their place in
+                        // the template and panics on one that is not in it
+                        // (`method.rs`: "{} missing from path").
+                        if !path_variables(path).contains(&name) {
+                            return Err(CodegenError::new(
+                                p_ptr,
+                                "parameter",
+                                format!(
+                                    "path parameter `{name}` is not in the path template; add \
+                                     `{{{name}}}` to the path or declare it `in: query`"
+                                ),
+                            ));
+                        }
+                        // A path cannot leave a parameter out; progenitor
+                        // asserts `required` (`method.rs`:
+                        // `assert!(parameter_data.required)`).
+                        if let Some(p) = p.as_object_mut()
+                            && p.get("required") != Some(&Value::Bool(true))
+                            && p.get("required").is_none_or(Value::is_boolean)
+                        {
+                            p.insert("required".into(), json!(true));
+                            self.report.note(
+                                p_ptr,
+                                format!("path parameter `{name}` made required: a path cannot leave it out"),
+                            );
+                        }
                         declared_path_params.insert(name.clone());
                     }
                     "query" | "header" => {}
@@ -183,13 +209,9 @@ impl Cx<'_> {
         if let Some(body) = op.get_mut("requestBody") {
             let body_ptr = ptr.key("requestBody");
             if let Some(Value::String(r)) = body.get("$ref") {
-                *body = resolve(components, r).cloned().ok_or_else(|| {
-                    CodegenError::new(
-                        body_ptr,
-                        "requestBody $ref",
-                        format!("unresolved reference {r}"),
-                    )
-                })?;
+                *body = resolve(components, r, "requestBodies")
+                    .cloned()
+                    .map_err(|m| CodegenError::new(body_ptr, "requestBody $ref", m))?;
             }
             if let Some(reason) = self.request_body(body, &body_ptr)? {
                 self.report.skip(ptr, reason);
@@ -207,9 +229,9 @@ impl Cx<'_> {
         for (status, response) in responses.iter_mut() {
             let r_ptr = responses_ptr.key(status);
             if let Some(Value::String(r)) = response.get("$ref") {
-                *response = resolve(components, r).cloned().ok_or_else(|| {
-                    CodegenError::new(r_ptr, "response $ref", format!("unresolved reference {r}"))
-                })?;
+                *response = resolve(components, r, "responses")
+                    .cloned()
+                    .map_err(|m| CodegenError::new(r_ptr, "response $ref", m))?;
             }
             self.response_schemas(response, &r_ptr)?;
         }
@@ -493,10 +515,47 @@ impl Cx<'_> {
     }
 }
 
-/// Resolve a local `$ref` such as `#/components/parameters/Limit`.
-pub(super) fn resolve<'a>(components: &'a Value, reference: &str) -> Option<&'a Value> {
-    let rest = reference.strip_prefix("#/components")?;
-    components.pointer(rest)
+/// Resolve a local `$ref` to a component of `kind` (`parameters`,
+/// `requestBodies`, `responses`), such as `#/components/parameters/Limit`,
+/// following references to references. The error says what is wrong with
+/// `reference`: progenitor looks a reference up by its last token among the
+/// components of the kind it expects (`progenitor-impl` `util.rs`
+/// `ReferenceOrExt::item`, which panics "key … is missing").
+pub(super) fn resolve<'a>(
+    components: &'a Value,
+    reference: &str,
+    kind: &str,
+) -> std::result::Result<&'a Value, String> {
+    /// More hops than any document needs; a cycle ends here too.
+    const HOPS: usize = 16;
+    let prefix = format!("#/components/{kind}/");
+    let mut r = reference;
+    for _ in 0..HOPS {
+        let target = match r.strip_prefix(prefix.as_str()) {
+            Some(name) if !name.contains('/') => components
+                .get(kind)
+                .and_then(|c| c.get(crate::error::pointer_unescape(name).as_ref())),
+            _ => {
+                let found: String = r.chars().take(120).collect();
+                return Err(format!(
+                    "must point to a component under `/components/{kind}`, found `{found}`"
+                ));
+            }
+        };
+        match target {
+            Some(Value::Object(o)) => match o.get("$ref") {
+                Some(Value::String(next)) => r = next,
+                Some(_) => return Err(format!("`{r}` holds a `$ref` that is not a string")),
+                None => return Ok(target.expect("matched")),
+            },
+            Some(_) => return Err(format!("`{r}` is not an object")),
+            None => return Err(format!("unresolved reference {r}")),
+        }
+    }
+    Err(format!(
+        "more than {HOPS} references in a row from `{reference}` (a cycle?); refer to the \
+         component itself"
+    ))
 }
 
 /// The parameters of `list` with local `$ref`s replaced by their targets.
@@ -509,13 +568,9 @@ pub(super) fn resolve_parameters(
     list.drain(..)
         .enumerate()
         .map(|(i, p)| match p.get("$ref") {
-            Some(Value::String(r)) => resolve(components, r).cloned().ok_or_else(|| {
-                CodegenError::new(
-                    ptr.index(i),
-                    "parameter $ref",
-                    format!("unresolved reference {r}"),
-                )
-            }),
+            Some(Value::String(r)) => resolve(components, r, "parameters")
+                .cloned()
+                .map_err(|m| CodegenError::new(ptr.index(i), "parameter $ref", m)),
             _ => Ok(p),
         })
         .collect()

@@ -28,7 +28,7 @@ pub(crate) type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// Every `#/components/schemas/X` referenced below `v`, which sits at `place`.
 pub(crate) fn refs_in(v: &Value, place: Place, out: &mut BTreeSet<String>) {
-    let _ = schema::each_ref(v, place, &ROOT, &mut |r, _| {
+    let _ = schema::each_ref(v, place, &ROOT, &mut |r, _, _| {
         if let Some(name) = r.as_str().and_then(component_name) {
             out.insert(name.into_owned());
         }
@@ -228,12 +228,26 @@ pub(super) fn reachable_in(doc: &Value, graph: &Graph) -> (BTreeSet<String>, BTr
 }
 
 /// Every local `$ref` must resolve; other references are not supported.
-pub(super) fn check_refs(doc: &Value) -> Result<()> {
+///
+/// A `$ref` in a schema must name a component schema
+/// (`#/components/schemas/{name}`): typify 0.8 looks a reference up by its
+/// last token alone among the component schemas (`typify-impl`
+/// `util::ref_key`, then `convert.rs` `convert_reference` panics "$ref … is
+/// missing", `merge.rs` `merge_schema` "unresolved reference"), so `#/paths`
+/// or `#/components/schemas/A/properties/b` would be missing or, worse,
+/// resolve to a same-named component. A reference to a subschema inside a
+/// component (valid OpenAPI) is kept for [`inline_subschema_refs`], which
+/// copies its target in; one anywhere else is refused.
+///
+/// Returns the references to inline: the pointer of the object holding
+/// each, and its target.
+pub(super) fn check_refs(doc: &Value) -> Result<Vec<(String, String)>> {
     let schemas = doc
         .get("components")
         .and_then(|c| c.get("schemas"))
         .and_then(Value::as_object);
-    schema::each_ref(doc, Place::Document, &ROOT, &mut |r, ptr| {
+    let mut inline = Vec::new();
+    schema::each_ref(doc, Place::Document, &ROOT, &mut |r, ptr, place| {
         let Some(r) = r.as_str() else {
             return Err(CodegenError::new(ptr, "$ref", "must be a string"));
         };
@@ -244,22 +258,111 @@ pub(super) fn check_refs(doc: &Value) -> Result<()> {
                 format!("external reference {r:?} is not supported; inline it"),
             ));
         };
+        let (name, inside) = match target.strip_prefix("/components/schemas/") {
+            Some(rest) => match rest.split_once('/') {
+                Some((name, inside)) => (Some(name), Some(inside)),
+                None => (Some(rest), None),
+            },
+            None => (None, None),
+        };
         // The common case without `Value::pointer`, which allocates
         // for every token it unescapes.
-        let resolves = match (target.strip_prefix("/components/schemas/"), schemas) {
-            (Some(name), Some(schemas)) if !name.contains(['~', '/']) => schemas.contains_key(name),
+        let resolves = match (name, inside, schemas) {
+            (Some(name), None, Some(schemas)) => {
+                schemas.contains_key(crate::error::pointer_unescape(name).as_ref())
+            }
             _ => doc.pointer(target).is_some(),
         };
-        if resolves {
-            Ok(())
-        } else {
-            Err(CodegenError::new(
+        if !resolves {
+            return Err(CodegenError::new(
                 ptr,
                 "$ref",
-                format!("unresolved reference {r}"),
-            ))
+                format!("unresolved reference {}", shortened(r)),
+            ));
         }
-    })
+        if place == Place::Document {
+            return Ok(());
+        }
+        match (name, inside) {
+            (Some(_), None) => Ok(()),
+            (Some(_), Some(inside)) if schema::is_subschema_path(inside) => {
+                inline.push((ptr.to_string(), target.to_string()));
+                Ok(())
+            }
+            _ => Err(CodegenError::new(
+                ptr,
+                "$ref",
+                format!(
+                    "must point to a schema under `/components/schemas`, found `{}`; \
+                     move the schema there and reference it by name",
+                    shortened(r)
+                ),
+            )),
+        }
+    })?;
+    Ok(inline)
+}
+
+/// `text`, cut to a length that keeps an error on one short line.
+fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 120;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
+/// Replace each reference of `refs` (see [`check_refs`]) to a subschema
+/// inside a component by a copy of its target; a reference beside other
+/// keywords becomes an `allOf` branch. A target that holds such a
+/// reference itself is refused (the copies would never end).
+pub(super) fn inline_subschema_refs(
+    doc: &mut Value,
+    refs: &[(String, String)],
+    report: &mut Report,
+) -> Result<()> {
+    let mut copies = Vec::with_capacity(refs.len());
+    for (holder, target) in refs {
+        let copy = doc.pointer(target).cloned().unwrap_or_default();
+        if let Some((nested, _)) = refs
+            .iter()
+            .find(|(h, _)| h == target || h.starts_with(&format!("{target}/")))
+        {
+            return Err(CodegenError::new(
+                holder.as_str(),
+                "$ref",
+                format!(
+                    "`#{}` holds a reference to a subschema itself (at `{}`); \
+                     make the referenced schema a component under `/components/schemas`",
+                    shortened(target),
+                    shortened(nested)
+                ),
+            ));
+        }
+        copies.push(copy);
+    }
+    // Innermost first: each holder's pointer is still valid when it is replaced.
+    for ((holder, target), copy) in refs.iter().zip(copies).rev() {
+        let Some(Value::Object(o)) = doc.pointer_mut(holder) else {
+            continue;
+        };
+        o.remove("$ref");
+        if o.is_empty() {
+            *doc.pointer_mut(holder).expect("found above") = copy;
+        } else if let Some(Value::Array(all_of)) = o.get_mut("allOf") {
+            all_of.push(copy);
+        } else {
+            o.insert("allOf".into(), json!([copy]));
+        }
+        report.note(
+            holder,
+            format!(
+                "reference to `#{target}` replaced by a copy of it: the generator resolves only \
+                 references to `#/components/schemas/{{name}}`"
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// A component that is nothing but a reference, in a chain that returns to

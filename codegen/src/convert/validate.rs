@@ -128,7 +128,24 @@ pub(super) fn check_keywords(o: &Map<String, Value>, ptr: &Ptr<'_>) -> Result<()
                     "a list of property names"
                 }
             }
-            "enum" | "allOf" | "anyOf" | "oneOf" | "prefixItems" | "examples" => {
+            // JSON Schema requires a branch; an empty list would match
+            // nothing, and typify turns a schema beside one into a type no
+            // value (not even its `default`) fits.
+            "anyOf" | "oneOf" => match value.as_array() {
+                Some(branches) if !branches.is_empty() => continue,
+                Some(_) => {
+                    return Err(CodegenError::new(
+                        ptr.key(key),
+                        "schema",
+                        format!(
+                            "`{key}` must hold at least one schema; remove it or list the \
+                             schemas it allows"
+                        ),
+                    ));
+                }
+                None => "an array",
+            },
+            "enum" | "allOf" | "prefixItems" | "examples" => {
                 if value.is_array() {
                     continue;
                 } else {

@@ -1,0 +1,127 @@
+//! A response whose body breaks off is a failed attempt: retried where the
+//! method makes resending safe, as the retry policy allows.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ionworks::ErrorKind;
+use ionworks::reqwest::Method;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A server whose first `broken` answers promise a body and close half-way
+/// through it; later answers are whole. Returns its URL and the number of
+/// requests it got.
+async fn breaking(broken: usize) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let count = hits.clone();
+    let body = common::job_json("j1", "running").to_string();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let mut head = Vec::new();
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => head.extend_from_slice(&buf[..k]),
+                    }
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                     content-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+                let sent = if n < broken {
+                    body.len() / 2
+                } else {
+                    body.len()
+                };
+                let _ = socket.write_all(&body.as_bytes()[..sent]).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (url, hits)
+}
+
+#[tokio::test]
+async fn a_get_whose_body_breaks_off_is_retried() {
+    let (url, hits) = breaking(2).await;
+    let client = common::client(&url);
+    let job = client.get_job().job_id("j1").send().await.unwrap();
+    assert_eq!(job.job_id, "j1");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        3,
+        "two broken answers, then one whole"
+    );
+}
+
+#[tokio::test]
+async fn retries_of_broken_bodies_follow_the_policy() {
+    let (url, hits) = breaking(usize::MAX).await;
+    let client = common::client(&url);
+    let e = client.get_job().job_id("j1").send().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(e.is_retryable());
+    assert!(
+        e.to_string()
+            .starts_with("get_job: reading the response failed: "),
+        "{e}"
+    );
+    assert!(!e.to_string().contains('\n'), "{e}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        4,
+        "the first attempt and 3 retries"
+    );
+
+    let (url, hits) = breaking(usize::MAX).await;
+    let client = ionworks::Client::builder()
+        .base_url(&url)
+        .api_key("k")
+        .retry_policy(ionworks::RetryPolicy::none())
+        .build()
+        .unwrap();
+    client.get_job().job_id("j1").send().await.unwrap_err();
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "retries off");
+}
+
+#[tokio::test]
+async fn a_post_whose_body_breaks_off_is_not_sent_again() {
+    let (url, hits) = breaking(1).await;
+    let client = common::client(&url);
+    let e = client.cancel_job().job_id("j1").send().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn raw_reads_of_a_whole_body_are_retried() {
+    let (url, hits) = breaking(1).await;
+    let client = common::client(&url);
+    let job: serde_json::Value = client
+        .request(Method::GET, "/jobs/j1")
+        .decode()
+        .await
+        .unwrap();
+    assert_eq!(job["job_id"], "j1");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+
+    let (url, hits) = breaking(1).await;
+    let bytes = common::client(&url)
+        .request(Method::GET, "/jobs/j1")
+        .bytes()
+        .await
+        .unwrap();
+    assert!(!bytes.is_empty());
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
