@@ -268,3 +268,22 @@ async fn an_empty_list_yields_nothing() -> Result {
     assert_eq!(list_queries(&stand_in, "/projects").len(), 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_stream_can_be_read_on_another_task() -> Result {
+    let stand_in = StandIn::start().await?;
+    let jobs: Vec<String> = (0..150)
+        .map(|_| stand_in.add_job(Schedule::manual()))
+        .collect();
+    let client = stand_in.client();
+    let read = tokio::spawn(async move {
+        let mut stream = client.list_jobs().limit(40).stream();
+        let mut ids = Vec::new();
+        while let Some(job) = stream.try_next().await? {
+            ids.push(job.job_id);
+        }
+        Ok::<_, ionworks::ApiError>(ids)
+    });
+    assert_eq!(read.await??, jobs);
+    Ok(())
+}

@@ -14,7 +14,8 @@
 //!    panic escapes, and
 //! 5. **rewrite** the result: open enums, lenient date-times, request-side
 //!    bound checks, code blocks in the spec's prose fenced as `text` (so
-//!    rustdoc never compiles them); then pretty-print with prettyplease.
+//!    rustdoc never compiles them), and, with [`Options::pages`], a stream
+//!    of every item of each list; then pretty-print with prettyplease.
 //!
 //! `build.rs`, `cargo xtask` and the tests all call [`generate`]: there is one
 //! code path from a spec to code.
