@@ -50,7 +50,6 @@ struct List {
 /// got them.
 pub(crate) fn rewrite(file: &mut syn::File, support: &syn::Path) -> usize {
     let answers = answer_shapes(&file.items);
-    let type_names: BTreeSet<String> = answers.names.clone();
     let Some(builder) = file.items.iter_mut().find_map(|item| match item {
         Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
         _ => None,
@@ -83,7 +82,7 @@ pub(crate) fn rewrite(file: &mut syn::File, support: &syn::Path) -> usize {
         let Some(fields) = fields.get(&name) else {
             continue;
         };
-        if let Some(list) = list_of(imp, fields, &answers, &type_names) {
+        if let Some(list) = list_of(imp, fields, &answers) {
             imp.items.extend(methods(&list, support));
             count += 1;
         }
@@ -96,7 +95,6 @@ fn list_of(
     imp: &syn::ItemImpl,
     fields: &BTreeMap<String, String>,
     answers: &Answers,
-    type_names: &BTreeSet<String>,
 ) -> Option<List> {
     let int = "Result<Option<i64>,String>";
     if fields.get("limit").map(String::as_str) != Some(int) {
@@ -131,7 +129,7 @@ fn list_of(
     let [body] = generic_args(&ok, "ResponseValue")?;
     let answer = answers.shapes.get(&last_ident(&body)?)?;
     let mut item = answer.item.clone();
-    Qualify(type_names).visit_type_mut(&mut item);
+    Qualify(&answers.names).visit_type_mut(&mut item);
     Some(List {
         start: syn::Ident::new(start, proc_macro2::Span::call_site()),
         item,
