@@ -59,6 +59,26 @@
 //! Transient failures are retried where resending is safe (see
 //! [`RetryPolicy`]).
 //!
+//! # Lists
+//!
+//! Every list operation's builder has `stream()`, the items of every page
+//! as a [`Stream`](pages::Stream) requested page by page as it is read,
+//! and `collect_all()`; the builder's own `limit` is the page size and its
+//! filters go with every page. [`pages::filter`] writes the filter
+//! operators (`eq.X`, `ilike.%x%`, `in.(a,b)`): see [`pages`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let stand_in = ionworks::testing::StandIn::start().await?;
+//! # let client = stand_in.client();
+//! let mut jobs = client.list_jobs().stream();
+//! while let Some(job) = jobs.try_next().await? {
+//!     println!("{}: {}", job.job_id, job.status);
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Waiting
 //!
 //! [`Client::wait_until_terminal`] and [`Client::wait_for_optimization`]
@@ -125,6 +145,7 @@ pub mod measurements;
 #[cfg(feature = "mocks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;
+pub mod pages;
 mod raw;
 mod redirect;
 mod retry;

@@ -14,7 +14,8 @@
 //!    panic escapes, and
 //! 5. **rewrite** the result: open enums, lenient date-times, request-side
 //!    bound checks, code blocks in the spec's prose fenced as `text` (so
-//!    rustdoc never compiles them); then pretty-print with prettyplease.
+//!    rustdoc never compiles them), and, with [`Options::pages`], a stream
+//!    of every item of each list; then pretty-print with prettyplease.
 //!
 //! `build.rs`, `cargo xtask` and the tests all call [`generate`]: there is one
 //! code path from a spec to code.
@@ -40,6 +41,7 @@ mod extra;
 mod forms;
 mod names;
 mod operations;
+mod pages;
 mod rewrite;
 mod schema;
 mod structure;
@@ -100,6 +102,15 @@ pub struct Options {
     /// (an empty `types::defaults`, `send()`'s links to
     /// `Error::ErrorResponse`); see `codegen/src/describe.rs`.
     pub describe_all: bool,
+    /// Rust path of the module that walks a list across its pages: with it,
+    /// the builder of every operation paged by `limit` and `offset` (or
+    /// `skip`) whose answer holds a `Vec` of items (`items`, `pipelines`,
+    /// `simulations` or `optimizations`, with an optional `total`) gets
+    /// `stream()` and `collect_all()`. The module must provide
+    /// `DEFAULT_PAGE_SIZE: i64`, `Page::new(Vec<T>, impl Into<Option<i64>>)`
+    /// and `Pages::new(start, page_size, fetch)` with an async
+    /// `collect_all()`, as `ionworks::pages` does.
+    pub pages: Option<String>,
 }
 
 /// The prefix of the cargo feature of each tag in the `ionworks` crate
@@ -131,12 +142,14 @@ impl Options {
     /// uses them (it adds [`httpmock`](Self::httpmock) with the `mocks`
     /// feature): [`facade`](Self::facade)`("crate")`, the client's state
     /// `crate::ClientState`, a cargo feature per tag
-    /// ([`SDK_FEATURE_PREFIX`]) and the client's doc comment.
+    /// ([`SDK_FEATURE_PREFIX`]), the client's doc comment and a stream of
+    /// every list ([`pages`](Self::pages)`("crate::pages")`).
     pub fn sdk() -> Options {
         Options::facade("crate")
             .inner_type("crate::ClientState")
             .tag_features(SDK_FEATURE_PREFIX)
             .client_doc(SDK_CLIENT_DOC)
+            .pages("crate::pages")
     }
 
     /// Keep progenitor's `progenitor_client::Error<E>` (one `E` per
@@ -180,6 +193,14 @@ impl Options {
     /// Document every public item (see [`describe_all`](Self::describe_all)).
     pub fn describe_all(mut self, on: bool) -> Self {
         self.describe_all = on;
+        self
+    }
+
+    /// Give every list operation's builder `stream()` and `collect_all()`,
+    /// paged by the module at `path` (e.g. `crate::pages`; see
+    /// [`pages`](Self::pages)).
+    pub fn pages(mut self, path: impl Into<String>) -> Self {
+        self.pages = Some(path.into());
         self
     }
 
@@ -331,6 +352,7 @@ fn generate_value(
     let form_support = rust_path(options.form_support.as_deref(), "form_support")?;
     let error_type = rust_path(options.error_type.as_deref(), "error_type")?;
     rust_path(options.inner_type.as_deref(), "inner_type")?;
+    let page_support = rust_path(options.pages.as_deref(), "pages")?;
     let converted = convert_value(doc, form_support.is_some(), &mut report)?;
     let form_ops = forms::form_ops(&converted.doc);
     let doc = &converted.doc;
@@ -366,6 +388,9 @@ fn generate_value(
     operations::deprecate(&mut file, doc);
     if let Some(prefix) = &options.tag_features {
         tags::gate(&mut file, doc, prefix);
+    }
+    if let Some(support) = &page_support {
+        pages::rewrite(&mut file, support);
     }
     report.types = types;
     for (path, method, op) in operations(doc) {

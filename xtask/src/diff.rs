@@ -251,6 +251,28 @@ fn compare_operations(old: &Surface, new: &Surface, out: &mut Vec<Change>) {
                 );
             }
         }
+        match (&o.stream, &n.stream) {
+            (None, None) => {}
+            (Some(a), Some(b)) if a == b => {}
+            (None, Some(item)) => push(
+                out,
+                Impact::Additive,
+                subject.clone(),
+                format!("stream() of {item} added"),
+            ),
+            (Some(item), None) => push(
+                out,
+                Impact::Breaking,
+                subject.clone(),
+                format!("stream() of {item} removed"),
+            ),
+            (Some(a), Some(b)) => push(
+                out,
+                Impact::Breaking,
+                subject.clone(),
+                format!("stream() item type changed from {a} to {b}"),
+            ),
+        }
         if o.success_status != n.success_status {
             // Same types, so it compiles; but code that checks the status
             // (`response.status() == 202`) behaves differently.

@@ -106,6 +106,9 @@ pub struct OperationSig {
     pub success: String,
     /// Documented error type.
     pub error: String,
+    /// The item type of the builder's `stream()`, for a list walked across
+    /// its pages (`Project`).
+    pub stream: Option<String>,
     /// Where the operation's description comes from when the document was
     /// assembled rather than published (`x-ionworks-source.kind`:
     /// `exact-excerpt`, `reference-page`, `python-client`); `None` for the
@@ -221,7 +224,7 @@ impl Surface {
                 .collect();
             let _ = writeln!(
                 out,
-                "{} {} {} ({}) body: {} -> {} {} | error: {}{}",
+                "{} {} {} ({}) body: {} -> {} {} | error: {}{}{}",
                 op.method,
                 op.path,
                 op.name,
@@ -230,6 +233,10 @@ impl Surface {
                 op.success_status,
                 op.success,
                 op.error,
+                op.stream
+                    .as_deref()
+                    .map(|s| format!(" | stream: {s}"))
+                    .unwrap_or_default(),
                 op.source
                     .as_deref()
                     .map(|s| format!(" | source: {s}"))
@@ -422,10 +429,12 @@ fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Sur
     surface
 }
 
-/// One operation builder: `(field, type)` pairs, success type, error type.
-type BuilderInfo = (Vec<(String, String)>, String, String);
+/// One operation builder: `(field, type)` pairs, success type, error type,
+/// the item type of its `stream()`.
+type BuilderInfo = (Vec<(String, String)>, String, String, Option<String>);
 
-/// Builder structs (`builder::GetJob`): field types and `send()` signatures.
+/// Builder structs (`builder::GetJob`): field types, `send()` signatures
+/// and the items of `stream()`.
 fn builder_info(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
     let mut out = BTreeMap::new();
     let Some(items) = file.items.iter().find_map(|i| match i {
@@ -460,7 +469,7 @@ fn builder_info(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
                     })
                     .collect();
                 out.entry(s.ident.to_string())
-                    .or_insert_with(|| (Vec::new(), String::new(), String::new()))
+                    .or_insert_with(BuilderInfo::default)
                     .0 = fields;
             }
             Item::Impl(imp) => {
@@ -472,6 +481,12 @@ fn builder_info(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
                 };
                 for it in &imp.items {
                     let syn::ImplItem::Fn(f) = it else { continue };
+                    if f.sig.ident == "stream" {
+                        out.entry(target.clone())
+                            .or_insert_with(BuilderInfo::default)
+                            .3 = stream_item(&f.sig.output);
+                        continue;
+                    }
                     if f.sig.ident != "send" {
                         continue;
                     }
@@ -483,7 +498,7 @@ fn builder_info(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
                     let (ok, err) = split_result(&rendered);
                     let entry = out
                         .entry(target.clone())
-                        .or_insert_with(|| (Vec::new(), String::new(), String::new()));
+                        .or_insert_with(BuilderInfo::default);
                     entry.1 = ok;
                     entry.2 = err;
                 }
@@ -492,6 +507,23 @@ fn builder_info(file: &syn::File) -> BTreeMap<String, BuilderInfo> {
         }
     }
     out
+}
+
+/// `T` of `-> Pages<'a, T, E>`.
+fn stream_item(output: &ReturnType) -> Option<String> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let Type::Path(p) = ty.as_ref() else {
+        return None;
+    };
+    let PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(ty_str(t)),
+        _ => None,
+    })
 }
 
 fn split_result(rendered: &str) -> (String, String) {
@@ -532,7 +564,7 @@ fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
         };
         let name = id.to_snake_case();
         let builder = heck::ToPascalCase::to_pascal_case(id);
-        let (fields, success, error) = builders.get(&builder).cloned().unwrap_or_default();
+        let (fields, success, error, stream) = builders.get(&builder).cloned().unwrap_or_default();
         let field_ty: BTreeMap<String, String> = fields.into_iter().collect();
         let mut params = Vec::new();
         for p in op
@@ -585,6 +617,7 @@ fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
             success_status: success_status.into_iter().collect::<Vec<_>>().join("/"),
             success,
             error,
+            stream,
             source: op
                 .pointer("/x-ionworks-source/kind")
                 .and_then(Value::as_str)

@@ -400,3 +400,19 @@ fn the_servers_own_description_replacing_an_assembled_one_is_cosmetic() {
         ["Cosmetic operation list_optimizations: described by the server instead of python-client"]
     );
 }
+
+#[test]
+fn a_list_that_loses_its_paging_loses_its_stream() {
+    let (v, s) = verdict(|d| {
+        let params = d["paths"]["/jobs"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap();
+        params.retain(|p| p["name"] != "offset");
+    });
+    assert_eq!(v, Some(Impact::Breaking), "{s:?}");
+    assert!(
+        s.iter()
+            .any(|s| s == "Breaking operation list_jobs: stream() of JobResponse removed"),
+        "{s:?}"
+    );
+}

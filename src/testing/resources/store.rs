@@ -171,35 +171,95 @@ fn filter(stored: &Stored, key: &str, value: &str) -> bool {
     } else if let Some(pattern) = value.strip_prefix("ilike.") {
         ilike(&actual, pattern)
     } else if let Some(list) = value.strip_prefix("in.(").and_then(|v| v.strip_suffix(')')) {
-        list.split(',').any(|v| v.trim() == actual)
+        in_list(list).contains(&actual)
     } else {
         actual == value
     }
 }
 
-/// SQL `ILIKE` with `%` wildcards.
+/// SQL `ILIKE`: `%` is any run of characters, `_` any one, `\` makes
+/// the next character literal.
 fn ilike(actual: &str, pattern: &str) -> bool {
-    let actual = actual.to_lowercase();
-    let pattern = pattern.to_lowercase();
-    let parts: Vec<&str> = pattern.split('%').collect();
-    let mut rest = actual.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        if part.is_empty() {
-            continue;
+    /// A pattern's element: `None` for `%`, `Some(None)` for `_`.
+    type Token = Option<Option<char>>;
+    let mut tokens: Vec<Token> = Vec::new();
+    let mut chars = pattern.chars().flat_map(char::to_lowercase);
+    while let Some(c) = chars.next() {
+        tokens.push(match c {
+            '%' => None,
+            '_' => Some(None),
+            '\\' => Some(Some(chars.next().unwrap_or('\\'))),
+            c => Some(Some(c)),
+        });
+    }
+    let actual: Vec<char> = actual.chars().flat_map(char::to_lowercase).collect();
+    // matches[j]: the pattern so far matches the first j characters.
+    let mut matches = vec![false; actual.len() + 1];
+    matches[0] = true;
+    for token in tokens {
+        let mut next = vec![false; actual.len() + 1];
+        for j in 0..=actual.len() {
+            next[j] = match token {
+                None => matches[j] || (j > 0 && next[j - 1]),
+                Some(one) => j > 0 && matches[j - 1] && one.is_none_or(|c| c == actual[j - 1]),
+            };
         }
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
+        matches = next;
+    }
+    matches[actual.len()]
+}
+
+/// The values of an `in.(…)` list: split at commas, a value in double
+/// quotes may hold any character, `\` escaping `"` and `\`.
+fn in_list(list: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    if list.is_empty() {
+        return values;
+    }
+    let mut chars = list.chars().peekable();
+    loop {
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => value.extend(chars.next()),
+                    c => value.push(c),
+                }
             }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
+            chars.by_ref().take_while(|c| *c != ',').for_each(drop);
         } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
+            value = chars.by_ref().take_while(|c| *c != ',').collect();
+            value = value.trim().to_string();
+        }
+        values.push(value);
+        if chars.peek().is_none() {
+            return values;
         }
     }
-    parts.last().is_none_or(|p| p.is_empty()) || parts.len() == 1 && rest.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ilike, in_list};
+
+    #[test]
+    fn ilike_has_wildcards_and_escapes() {
+        assert!(ilike("NMC cell", "%nmc%"));
+        assert!(ilike("NMC cell", "n_c %"));
+        assert!(!ilike("NMC cell", "%pack%"));
+        assert!(ilike("50% SOC", r"%50\%%"));
+        assert!(!ilike("50 SOC", r"%50\%%"));
+        assert!(ilike("", "%"));
+    }
+
+    #[test]
+    fn in_lists_split_at_commas_outside_quotes() {
+        assert_eq!(in_list("a, b"), ["a", "b"]);
+        assert_eq!(
+            in_list(r#""a,b","say \"hi\"",c"#),
+            ["a,b", r#"say "hi""#, "c"]
+        );
+    }
 }
