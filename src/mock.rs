@@ -10,6 +10,9 @@
 //! the plain [`httpmock::When`] / [`httpmock::Then`] for anything the spec
 //! does not describe (a 404, a 503 with `Retry-After`, a malformed body).
 //!
+//! Path parameters are matched as the client sends them (percent-encoded,
+//! literally), array query parameters one pair per item.
+//!
 //! Use them to test your own code against exact requests and answers; use
 //! `ionworks::testing::StandIn` (feature `testing`) when your code needs a
 //! server with state, such as jobs that move on to completion.

@@ -48,6 +48,9 @@
 //! are sent again, and a stream is sent again only if it was never read;
 //! a stream that was already read is not retried, and the error says so.
 //!
+//! An operation that offers JSON and a form keeps `body(..)` for JSON and
+//! gets a `<name>_form` method for the form.
+//!
 //! This module writes the multipart encoding itself (RFC 7578) rather than
 //! using reqwest's `multipart::Form`: a retried request must carry a body
 //! with the same boundary as the `Content-Type` already set, which reqwest's

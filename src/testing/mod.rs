@@ -24,6 +24,35 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A job as if started in the web app, with a fault on the way: the stand-in
+//! answers 503 once, the client retries the GET, and the log shows both.
+//!
+//! ```
+//! use std::time::Duration;
+//! use ionworks::testing::{Fault, Schedule, StandIn};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let stand_in = StandIn::start().await?;
+//! // Pending 10 ms, processing 50 ms, then done.
+//! let job_id = stand_in.add_job(Schedule::succeeds_after(
+//!     Duration::from_millis(10),
+//!     Duration::from_millis(50),
+//! ));
+//! let client = stand_in.client();
+//! stand_in.inject(Fault::Status(503), 1); // the next request fails once; GETs are retried
+//! let job = client.wait_until_terminal(&job_id).await?;
+//! assert!(job.is_terminal && !job.is_failed);
+//! let statuses: Vec<_> = stand_in.requests().iter().map(|r| r.status).collect();
+//! assert_eq!(statuses[..2], [Some(503), Some(200)]);
+//! # Ok(()) }
+//! ```
+//!
+//! Its 401/404/409/422 answers are the server's (422 bodies in FastAPI's
+//! exact format), its responses are the generated types, so it cannot
+//! drift from the spec, and its log never holds a secret. Its dependencies
+//! (axum) are compiled only with the feature.
+//!
 //! Behaviour beyond the spec, chosen to match the server: credentials are
 //! checked first (401 `{"detail": ...}`), unknown ids answer 404 with
 //! `{"detail": ...}`, cancelling a completed or failed job and resubmitting an
