@@ -26,6 +26,59 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use lexopt::prelude::*;
+
+use crate::cli::{Error, Parser, Usage};
+
+pub const USAGE: &str = "\
+usage: cargo xtask build-cost [--only LIST] [--units]
+
+Build cold, one after the other, each into a fresh target directory:
+  consumer    a minimal crate using ionworks (default features) and tokio
+  one-tag     the same with one part of the API (rustls, api-jobs)
+  quickstart  `cargo build --example quickstart` of this workspace
+  xtask       `cargo build -p xtask`
+  reqwest     the floor: a crate using plain reqwest (default features and
+              `json`), serde and tokio
+and print, for each, the wall time and cargo's unit time by group: runtime
+crates, build-only crates (build-dependencies, proc macros and what only
+they pull), C builds (runs of build scripts that use cc or cmake) and ours
+(path crates). Takes minutes; measure on an otherwise idle machine.
+
+options:
+  --only LIST  a comma-separated subset of consumer,one-tag,quickstart,
+               xtask,reqwest
+  --units      list every unit with its group and time
+  --root DIR   the workspace to measure (default: this one)
+  -h, --help   print this help
+";
+
+pub fn run(mut parser: Parser) -> Result<(), Error> {
+    let usage = Usage(USAGE);
+    let (mut only, mut root, mut units) = (None, None, false);
+    while let Some(arg) = usage.next(&mut parser)? {
+        match arg {
+            Short('h') | Long("help") => return usage.help(&mut parser),
+            Long("only") => only = Some(usage.value(&mut parser, "only")?),
+            Long("root") => root = Some(usage.value(&mut parser, "root")?),
+            Long("units") => units = true,
+            other => return Err(usage.unexpected(other)),
+        }
+    }
+    if let Some(bad) = only
+        .iter()
+        .flat_map(|list| list.split(','))
+        .find(|name| !BUILDS.contains(&name.trim()))
+    {
+        return Err(usage.error(format!("--only: unknown build `{bad}`")));
+    }
+    Ok(measure_builds(
+        &crate::cli::root(root),
+        only.as_deref(),
+        units,
+    )?)
+}
+
 pub const BUILDS: [&str; 5] = ["consumer", "one-tag", "quickstart", "xtask", "reqwest"];
 
 const CONSUMER_MAIN: &str = r#"#[tokio::main(flavor = "current_thread")]
@@ -86,7 +139,7 @@ struct Project {
     tree: Vec<String>,
 }
 
-pub fn run(root: &Path, only: Option<&str>, list_units: bool) -> Result<(), String> {
+fn measure_builds(root: &Path, only: Option<&str>, list_units: bool) -> Result<(), String> {
     let selected: Vec<&str> = match only {
         Some(list) => {
             let names: Vec<&str> = list.split(',').map(str::trim).collect();

@@ -12,6 +12,47 @@
 use std::ops::Range;
 use std::path::Path;
 
+use lexopt::prelude::*;
+
+use crate::cli::{Error, Parser, Usage};
+
+pub const USAGE: &str = "\
+usage: cargo xtask bump VERSION
+
+Set the version of both published crates, ionworks and ionworks-codegen, to
+VERSION (e.g. 0.2.0 or 0.2.0-rc.1), and the requirement by which ionworks
+builds with its generator to exactly that version (`=VERSION`, in the
+workspace's dependencies); their entries in Cargo.lock follow. Every file is
+read and checked before any is written. Prints each change, and the
+dependency lines of README.md and src/lib.rs that still name the previous
+release line.
+
+options:
+  --root DIR  the workspace to change (default: this one)
+  -h, --help  print this help
+";
+
+pub fn run(mut parser: Parser) -> Result<(), Error> {
+    let usage = Usage(USAGE);
+    let (mut version, mut root) = (None, None);
+    while let Some(arg) = usage.next(&mut parser)? {
+        match arg {
+            Short('h') | Long("help") => return usage.help(&mut parser),
+            Long("root") => root = Some(usage.value(&mut parser, "root")?),
+            Value(v) if version.is_none() => {
+                version = Some(v.string().map_err(|e| usage.error(e.to_string()))?)
+            }
+            other => return Err(usage.unexpected(other)),
+        }
+    }
+    let version = version.ok_or_else(|| usage.error("bump needs VERSION"))?;
+    check_version(&version).map_err(|e| usage.error(e))?;
+    for line in bump(&crate::cli::root(root), &version)? {
+        println!("{line}");
+    }
+    Ok(())
+}
+
 /// The SDK's package, at the workspace root.
 pub const SDK: &str = "ionworks";
 /// The generator's package, in `codegen/`.

@@ -29,7 +29,52 @@ const SYNTHETIC: [(&str, &str); 3] = [
 
 use ionworks_codegen::SDK_FEATURE_PREFIX as PREFIX;
 
-pub fn run(root: &Path, spec: &str, tags: usize) -> Result<(), String> {
+use lexopt::prelude::*;
+
+use crate::cli::{Error, Parser, Usage};
+
+pub const USAGE: &str = "\
+usage: cargo xtask generated-cost [--spec PATH|synthetic] [--tags N]
+
+Generate a client from PATH (default: this workspace's openapi.json) as
+build.rs does, with a cargo feature per OpenAPI tag, into a scratch crate;
+build its dependencies once, then compile the client alone, from scratch,
+with no tag, with every tag (all-apis) and with each of the N largest tags
+and the smallest one alone. Prints the lines of generated code and each
+build's seconds. `synthetic` is an API of about 225 operations made of the
+vendored prefect, private-gpt and infinity documents.
+
+options:
+  --spec PATH  the OpenAPI document (JSON), or `synthetic`
+  --tags N     how many of the largest tags to build alone (default 2)
+  --root DIR   the workspace whose ionworks crate the client uses
+  -h, --help   print this help
+";
+
+pub fn run(mut parser: Parser) -> Result<(), Error> {
+    let usage = Usage(USAGE);
+    let (mut spec, mut tags, mut root) = (None, None, None);
+    while let Some(arg) = usage.next(&mut parser)? {
+        match arg {
+            Short('h') | Long("help") => return usage.help(&mut parser),
+            Long("spec") => spec = Some(usage.value(&mut parser, "spec")?),
+            Long("tags") => tags = Some(usage.value(&mut parser, "tags")?),
+            Long("root") => root = Some(usage.value(&mut parser, "root")?),
+            other => return Err(usage.unexpected(other)),
+        }
+    }
+    let root = crate::cli::root(root);
+    let spec = spec.unwrap_or_else(|| root.join("openapi.json").display().to_string());
+    let tags = match tags {
+        None => 2,
+        Some(n) => n
+            .parse()
+            .map_err(|_| usage.error(format!("--tags: `{n}` is not a number")))?,
+    };
+    Ok(measure_tags(&root, &spec, tags)?)
+}
+
+fn measure_tags(root: &Path, spec: &str, tags: usize) -> Result<(), String> {
     let doc = if spec == "synthetic" {
         synthetic(root)?
     } else {

@@ -3,10 +3,19 @@
 //! the canonical form of the vendored `openapi.json`, and the one version of
 //! the two published crates ([`bump`]). Only `cargo xtask`
 //! compiles this; the crate's `build.rs` needs the generator alone.
+//!
+//! Each command of `cargo xtask` is one module, named as the command
+//! (`update-spec` is [`update_spec`]), with its usage text and its `run`,
+//! which reads the command's flags; `main.rs` dispatches to them.
 
+pub mod build_cost;
 pub mod bump;
 mod canonical;
+pub mod cli;
+pub mod codegen;
 mod diff;
+pub mod generate_corpus;
+pub mod generated_cost;
 pub mod surface;
 pub mod update_spec;
 

@@ -7,6 +7,55 @@ use std::time::Duration;
 
 use crate::Surface;
 
+use lexopt::prelude::*;
+
+use crate::cli::{Error, Parser, Usage};
+
+pub const USAGE: &str = "\
+usage: cargo xtask update-spec [--url URL | --from FILE] [--report FILE] [--check]
+
+Fetch the upstream spec or read FILE, check that the codegen accepts it,
+write openapi.json in canonical form (sorted keys, two-space indent), refresh
+the API-surface snapshots in tests/snapshots/ and print the change report.
+Nothing is written if the codegen rejects the new document.
+
+options:
+  --url URL      fetch from URL (default https://api.ionworks.com/openapi.json)
+  --from FILE    read FILE instead of fetching
+  --report FILE  also write the change report to FILE as Markdown
+  --check        (offline) fail if openapi.json is not canonical or the
+                 snapshots are stale; writes nothing
+  --root DIR     the workspace to update (default: this one)
+  -h, --help     print this help
+";
+
+pub fn run(mut parser: Parser) -> Result<(), Error> {
+    let usage = Usage(USAGE);
+    let (mut url, mut from, mut report, mut root) = (None, None, None, None);
+    let mut check_only = false;
+    while let Some(arg) = usage.next(&mut parser)? {
+        match arg {
+            Short('h') | Long("help") => return usage.help(&mut parser),
+            Long("url") => url = Some(usage.value(&mut parser, "url")?),
+            Long("from") => from = Some(usage.value(&mut parser, "from")?),
+            Long("report") => report = Some(usage.value(&mut parser, "report")?),
+            Long("root") => root = Some(usage.value(&mut parser, "root")?),
+            Long("check") => check_only = true,
+            other => return Err(usage.unexpected(other)),
+        }
+    }
+    let root = crate::cli::root(root);
+    if check_only {
+        return Ok(check(&root)?);
+    }
+    let source = match (url, from) {
+        (Some(_), Some(_)) => return Err(usage.error("give either --url or --from, not both")),
+        (None, Some(file)) => Source::File(PathBuf::from(file)),
+        (url, None) => Source::Url(url.unwrap_or_else(|| DEFAULT_URL.to_string())),
+    };
+    Ok(update(&root, &source, report.map(PathBuf::from))?)
+}
+
 /// Where the live spec is served.
 pub const DEFAULT_URL: &str = "https://api.ionworks.com/openapi.json";
 

@@ -3,7 +3,13 @@
 
 use std::process::Command;
 
-const COMMANDS: [&str; 4] = ["codegen", "update-spec", "build-cost", "generated-cost"];
+const COMMANDS: [&str; 5] = [
+    "codegen",
+    "update-spec",
+    "build-cost",
+    "generated-cost",
+    "generate-corpus",
+];
 
 /// A flag of each command, with its value if it takes one.
 fn some_flag(command: &str) -> &'static [&'static str] {
@@ -11,6 +17,7 @@ fn some_flag(command: &str) -> &'static [&'static str] {
         "codegen" => &["--report"],
         "update-spec" => &["--check"],
         "build-cost" => &["--units"],
+        "generate-corpus" => &["--out", "/nonexistent/corpus"],
         _ => &["--tags", "3"],
     }
 }
@@ -103,6 +110,14 @@ fn an_unknown_command_or_none_exits_2_with_the_usage() {
             &["help", "frobnicate"],
             "error: unknown command `frobnicate`",
         ),
+        // Whatever follows `help` is the name of a command.
+        (
+            &["help", "--frobnicate"],
+            "error: unknown command `--frobnicate`",
+        ),
+        (&["help", "-h"], "error: unknown command `-h`"),
+        (&["--help=x"], "error: unexpected argument `--help=x`"),
+        (&["-abc"], "error: unexpected argument `-abc`"),
         (&[], "error: no command given"),
     ] {
         let run = xtask(args);
@@ -111,6 +126,51 @@ fn an_unknown_command_or_none_exits_2_with_the_usage() {
         assert!(
             run.stderr.contains("usage: cargo xtask <command>"),
             "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn an_argument_is_named_as_it_was_written() {
+    for (args, message) in [
+        (&["update-spec", "--check=yes"][..], "`--check=yes`"),
+        (&["codegen", "--report="], "`--report=`"),
+        (&["codegen", "--help=x"], "`--help=x`"),
+        (&["codegen", "-hx"], "`-hx`"),
+        (&["build-cost", "-xh"], "`-xh`"),
+        (&["generated-cost", "-abc"], "`-abc`"),
+        (&["generate-corpus", "/tmp/corpus"], "`/tmp/corpus`"),
+    ] {
+        let run = xtask(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        let expected = format!("error: unexpected argument {message}\n");
+        assert!(
+            run.stderr.starts_with(&expected),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains(&format!("usage: cargo xtask {}", args[0])),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_value_may_look_like_a_flag_or_be_attached() {
+    for args in [
+        &["codegen", "--spec", "--help"][..],
+        &["codegen", "--spec=--help"],
+    ] {
+        let run = xtask(args);
+        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: cannot read --help"),
+            "{args:?}: {}",
             run.stderr
         );
     }
@@ -133,6 +193,11 @@ fn a_missing_value_or_required_flag_exits_2() {
             &["generated-cost", "--tags", "many"],
             "error: --tags: `many` is not a number",
         ),
+        (
+            &["generate-corpus"],
+            "error: generate-corpus needs --out DIR",
+        ),
+        (&["generate-corpus", "--out"], "error: --out needs a value"),
     ] {
         let run = xtask(args);
         assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);

@@ -7,6 +7,44 @@ use std::path::Path;
 
 use ionworks_codegen::Options;
 
+use lexopt::prelude::*;
+
+use crate::cli::{Error, Parser, Usage};
+
+pub const USAGE: &str = "\
+usage: cargo xtask generate-corpus --out DIR
+
+Generate the client for openapi.json and every available conformance
+document (IONWORKS_CONFORMANCE_DIR adds the ones not vendored), with the
+options of build.rs and with the defaults, and write the code, the
+converted document and the report (or the error) of each into DIR. Two
+such folders, written before and after a change to the generator, compare
+with `diff -r`.
+
+options:
+  --out DIR   the folder to write into (created if missing)
+  --root DIR  the workspace whose openapi.json to read (default: this one)
+  -h, --help  print this help
+";
+
+pub fn run(mut parser: Parser) -> Result<(), Error> {
+    let usage = Usage(USAGE);
+    let (mut out, mut root) = (None, None);
+    while let Some(arg) = usage.next(&mut parser)? {
+        match arg {
+            Short('h') | Long("help") => return usage.help(&mut parser),
+            Long("out") => out = Some(usage.value(&mut parser, "out")?),
+            Long("root") => root = Some(usage.value(&mut parser, "root")?),
+            other => return Err(usage.unexpected(other)),
+        }
+    }
+    let out = out.ok_or_else(|| usage.error("generate-corpus needs --out DIR"))?;
+    for line in write(&crate::cli::root(root), Path::new(&out))? {
+        eprintln!("{line}");
+    }
+    Ok(())
+}
+
 /// The option sets each document is generated with: the crate's `build.rs`
 /// (mocks, tag features, error and state types, form support) and the
 /// defaults.
