@@ -95,9 +95,11 @@ pub(crate) struct Backoff {
     pub(crate) proportion: f64,
     /// Longest pause.
     pub(crate) max: Duration,
-    /// Fraction of the pause taken off at random (0.0 to 1.0).
+    /// Fraction of the pause taken off at random (0.0 to 1.0): jitter only
+    /// ever shortens a pause, so a bound on the pause without jitter bounds
+    /// every pause.
     pub(crate) jitter: f64,
-    /// Shortest pause, after jitter.
+    /// Shortest pause, after jitter (and at most `max`).
     pub(crate) floor: Duration,
 }
 
@@ -536,6 +538,35 @@ mod tests {
             huge.delay(u32::MAX, Duration::MAX, &mut rng),
             Duration::from_secs(30)
         );
+    }
+
+    #[test]
+    fn jitter_only_shortens_and_the_floor_holds() {
+        let backoff = Backoff {
+            initial: Duration::from_millis(350),
+            multiplier: 1.0,
+            proportion: 0.13,
+            max: Duration::from_secs(30),
+            jitter: 0.1,
+            floor: Duration::from_millis(350),
+        };
+        let steady = Backoff {
+            jitter: 0.0,
+            ..backoff
+        };
+        let mut rng = fastrand::Rng::with_seed(21);
+        let mut shortened = 0;
+        for _ in 0..10_000 {
+            let spent = Duration::from_secs_f64(400.0 * rng.f64());
+            let attempt = rng.u32(0..100);
+            let base = steady.delay(attempt, spent, &mut rng);
+            let d = backoff.delay(attempt, spent, &mut rng);
+            assert!(d <= base, "{spent:?}: {d:?} > {base:?}");
+            assert!(d >= backoff.floor, "{spent:?}: {d:?}");
+            assert!(d.as_secs_f64() >= 0.9 * base.as_secs_f64() - 1e-9);
+            shortened += usize::from(d < base);
+        }
+        assert!(shortened > 9_000, "jittered: {shortened}");
     }
 
     #[test]
