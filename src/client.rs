@@ -388,9 +388,11 @@ impl ClientHooks<ClientState> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         // The generated operations decode a JSON body whole; any other
-        // body may be streamed to the caller.
-        self.execute(request, info.operation_id, retry::ReadBody::Json)
-            .await
+        // body may be streamed to the caller. The request loop's state (a
+        // few KiB: the request, its copy, redirects, the retry timer) is
+        // boxed, once per call, so that every operation's own future stays
+        // small and is not copied as it is set up and polled.
+        Box::pin(self.execute(request, info.operation_id, retry::ReadBody::Json)).await
     }
 }
 

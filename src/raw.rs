@@ -120,14 +120,20 @@ impl<'a> RawRequest<'a> {
     }
 
     fn push(mut self, shown: &str, value: &str) -> Self {
-        match crate::types::__support::path_segment(value, &self.operation(), "segment") {
+        use crate::types::__support::path_segment;
+        match path_segment(value, "", "segment") {
             Ok(encoded) => {
                 self.template.push('/');
                 self.template.push_str(shown);
                 self.path.push('/');
                 self.path.push_str(&encoded);
             }
-            Err(message) => self.refuse(message),
+            // The operation's name is written out only for the message.
+            Err(_) => {
+                if let Err(message) = path_segment(value, &self.operation(), "segment") {
+                    self.refuse(message);
+                }
+            }
         }
         self
     }

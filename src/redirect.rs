@@ -39,30 +39,32 @@ const CREDENTIALS: [HeaderName; 5] = [
 pub(crate) struct NotFollowed(pub(crate) String);
 
 /// Sends `request`, following redirects by the rule in the module docs.
+/// `spare` is a copy of `request` the caller keeps anyway (for a retry):
+/// a redirect's next request is made from it, so that the common case, no
+/// redirect, copies nothing here. Without one, a copy is made first.
 /// `replay` builds a streamed (upload) body again for a 307 or 308 within
 /// the origin.
 pub(crate) async fn execute(
     client: &reqwest::Client,
-    mut request: reqwest::Request,
+    request: reqwest::Request,
+    spare: Option<&reqwest::Request>,
     replay: Option<&Replay>,
 ) -> reqwest::Result<reqwest::Response> {
-    let home = request.url().origin();
+    let mut own = match spare {
+        Some(_) => None,
+        None => Some(copy(&request)),
+    };
+    let mut has_body = request.body().is_some();
+    let mut request = request;
+    let mut home: Option<Url> = None;
     let mut hops = 0;
     loop {
-        let method = request.method().clone();
-        let mut headers = request.headers().clone();
-        let timeout = request.timeout().copied();
-        let has_body = request.body().is_some();
-        // A buffered body, for a 307 or 308; a streamed one is rebuilt
-        // from `replay`.
-        let spare_body = if has_body {
-            request.try_clone().and_then(|mut r| r.body_mut().take())
-        } else {
-            None
-        };
-        let sent = request.url().origin();
         let mut response = client.execute(request).await?;
-        if response.url().origin() != sent {
+        // `sent`: what the request just sent was a copy of.
+        let Some(sent) = own.as_ref().or(spare) else {
+            return Ok(response);
+        };
+        if !same_origin(response.url(), sent.url()) {
             // Only a caller's `reqwest::Client` with redirects on does this.
             tracing::warn!(
                 to = %response.url().origin().ascii_serialization(),
@@ -73,8 +75,10 @@ pub(crate) async fn execute(
         let Some(target) = target(&response) else {
             return Ok(response);
         };
+        let home = home.get_or_insert_with(|| sent.url().clone());
+        let method = sent.method().clone();
         let status = response.status().as_u16();
-        let same_origin = target.origin() == home;
+        let same_origin = same_origin(&target, home);
         let (next_method, keep_body) = match status {
             303 if method != Method::HEAD => (Method::GET, false),
             301 | 302 if method == Method::POST => (Method::GET, false),
@@ -89,6 +93,9 @@ pub(crate) async fn execute(
                 target.origin().ascii_serialization()
             ));
         }
+        // A buffered body is in the copy; a streamed one is rebuilt from
+        // `replay`.
+        let spare_body = sent.try_clone().and_then(|mut r| r.body_mut().take());
         let body = match (&refusal, keep_body, spare_body, replay) {
             (Some(_), ..) | (None, false, ..) => None,
             (None, true, Some(body), _) => Some(body),
@@ -111,6 +118,7 @@ pub(crate) async fn execute(
             same_origin,
             "following redirect"
         );
+        let mut headers = sent.headers().clone();
         if !same_origin {
             for name in &CREDENTIALS {
                 headers.remove(name);
@@ -126,14 +134,39 @@ pub(crate) async fn execute(
                 headers.remove(name);
             }
         }
+        let timeout = sent.timeout().copied();
         drop(response);
         let mut next = reqwest::Request::new(next_method, target);
         *next.headers_mut() = headers;
         *next.timeout_mut() = timeout;
         *next.body_mut() = body;
+        // A streamed body went with the first request only; the next hop's
+        // copy holds what is sent now.
+        has_body = next.body().is_some();
+        own = Some(copy(&next));
         request = next;
         hops += 1;
     }
+}
+
+/// A copy of `request`: with its body when that is buffered, else its head
+/// (method, URL, headers, version, timeout).
+pub(crate) fn copy(request: &reqwest::Request) -> reqwest::Request {
+    request.try_clone().unwrap_or_else(|| {
+        let mut head = reqwest::Request::new(request.method().clone(), request.url().clone());
+        *head.headers_mut() = request.headers().clone();
+        *head.version_mut() = request.version();
+        *head.timeout_mut() = request.timeout().copied();
+        head
+    })
+}
+
+/// Whether `a` and `b` have the same origin (scheme, host and port), without
+/// building either's [`Url::origin`] (which allocates).
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Where a redirect response points: an http(s) URL, resolved against the

@@ -285,18 +285,6 @@ enum Spare {
     None,
 }
 
-impl Spare {
-    /// The head of `request` without its body (method, URL, headers,
-    /// version, timeout).
-    fn head(request: &reqwest::Request) -> reqwest::Request {
-        let mut head = reqwest::Request::new(request.method().clone(), request.url().clone());
-        *head.headers_mut() = request.headers().clone();
-        *head.version_mut() = request.version();
-        *head.timeout_mut() = request.timeout().copied();
-        head
-    }
-}
-
 /// Whether the request loop reads a success response's body before
 /// returning it, so that a body that breaks off is a failed attempt it can
 /// retry. It is read only when a retry could follow (a method the rule
@@ -371,7 +359,7 @@ pub(crate) async fn send_with_retries(
     let mut replay = None;
     // Also taken without retries: a 307 or 308 within the API's origin
     // sends the body again.
-    if request.try_clone().is_none() {
+    if request.body().is_some_and(|body| body.as_bytes().is_none()) {
         match crate::upload::take_replay(request) {
             Ok((taken, form)) => {
                 request = taken;
@@ -388,16 +376,22 @@ pub(crate) async fn send_with_retries(
         }
     }
     loop {
+        // The one copy of the request per attempt: for a retry, and for a
+        // redirect's next request (with a streamed body, its head).
         let spare = if retries >= policy.max_retries {
             Spare::None
         } else if let Some(clone) = request.try_clone() {
             Spare::Clone(clone)
         } else if replay.is_some() {
-            Spare::Replay(Spare::head(&request))
+            Spare::Replay(crate::redirect::copy(&request))
         } else {
             Spare::None
         };
-        let mut result = crate::redirect::execute(client, request, replay.as_ref()).await;
+        let copy = match &spare {
+            Spare::Clone(r) | Spare::Replay(r) => Some(r),
+            Spare::None => None,
+        };
+        let mut result = crate::redirect::execute(client, request, copy, replay.as_ref()).await;
         if retries < policy.max_retries
             && disposition(&method, Failure::Transport) == Disposition::Retry
             && let Ok(response) = result

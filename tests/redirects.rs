@@ -163,6 +163,71 @@ async fn same_origin_redirects_keep_working_with_credentials_and_body() {
     assert_eq!(seen[1].header("x-api-key"), Some(KEY));
 }
 
+/// Two hops within the origin and one to another, with retries on and off
+/// (the request is copied for a redirect by the retry loop or, without
+/// retries, by the redirect loop itself): the same requests arrive.
+#[tokio::test]
+async fn chains_of_redirects_are_followed_with_and_without_retries() {
+    for retries in [3, 0] {
+        let other = common::serve(vec![(200, job("elsewhere"))]).await;
+        let api = common::serve_replies(vec![
+            Reply::new(307, "").header("location", "/a/jobs/j1"),
+            Reply::new(308, "").header("location", "/b/jobs/j1"),
+            Reply::new(302, "").header("location", &format!("{}/c/jobs/j1", other.url)),
+        ])
+        .await;
+        let client = Client::builder()
+            .base_url(&api.url)
+            .api_key(KEY)
+            .organization_id("org-7")
+            .retry_policy(ionworks::RetryPolicy::default().with_max_retries(retries))
+            .build()
+            .unwrap();
+        let answer = client.get_job().job_id("j1").send().await.unwrap();
+        assert_eq!(answer.job_id, "elsewhere", "retries {retries}");
+        let seen = api.seen.lock().unwrap().clone();
+        let targets: Vec<&str> = seen.iter().map(|s| s.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            ["/jobs/j1", "/a/jobs/j1", "/b/jobs/j1"],
+            "retries {retries}"
+        );
+        for request in &seen {
+            assert_eq!(request.header("x-api-key"), Some(KEY), "retries {retries}");
+        }
+        let there = other.seen.lock().unwrap().clone();
+        assert_eq!(there.len(), 1);
+        assert_eq!(there[0].target, "/c/jobs/j1");
+        assert!(credentials(&other).is_empty(), "retries {retries}");
+
+        // A POST's body goes on through two hops within the origin.
+        let api = common::serve_replies(vec![
+            Reply::new(307, "").header("location", "/a/jobs/j1/cancel"),
+            Reply::new(308, "").header("location", "/b/jobs/j1/cancel"),
+            Reply::new(200, job("j1")),
+        ])
+        .await;
+        let client = Client::builder()
+            .base_url(&api.url)
+            .api_key(KEY)
+            .retry_policy(ionworks::RetryPolicy::default().with_max_retries(retries))
+            .build()
+            .unwrap();
+        client
+            .request(Method::POST, "/jobs/j1/cancel")
+            .json(&serde_json::json!({"reason": "hops"}))
+            .send()
+            .await
+            .unwrap();
+        let seen = api.seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 3);
+        for request in &seen {
+            assert_eq!(request.method, "POST");
+            assert_eq!(request.json(), serde_json::json!({"reason": "hops"}));
+        }
+    }
+}
+
 #[tokio::test]
 async fn raw_requests_follow_the_same_rules() {
     let other = common::serve(vec![(200, job("elsewhere"))]).await;

@@ -13,6 +13,7 @@
 //! takes (or the SDK's hand-written-path API), measured against plain
 //! hand-written reqwest the same way, with its cost per call in µs.
 //!
+//! `--no-attribution` stops after the first two figures.
 //! `IONWORKS_BENCH_SLICE_MS` changes the slice length; `--quick` runs one
 //! round of two short slices per figure (a smoke run).
 
@@ -302,6 +303,18 @@ fn main() {
         .expect("client");
     let s = Arc::new(Setup { http, sdk, url });
 
+    // `--profile sdk|raw`: one of the two alone, 16 at a time for 10 s, for
+    // a profiler (`perf record -g`).
+    if let Some(which) = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+    {
+        let call: Call = if which == "sdk" { sdk_get } else { raw_get };
+        let (n, t) = rt.block_on(run_slice(&s, call, 16, Duration::from_secs(10)));
+        println!("{which}: {:.0} req/s", n as f64 / t.as_secs_f64());
+        return;
+    }
     rt.block_on(async {
         println!(
             "SDK get_job vs hand-written reqwest (same pool, headers, 60 s timeout, decoding); \
@@ -320,6 +333,18 @@ fn main() {
                 ratios[ratios.len() - 1],
             );
         }
+        // Every call moves its future into place at least once.
+        let sdk_future = s.sdk.get_job().job_id(JOB_ID).send();
+        let raw_future = raw_request(&s).timeout(TIMEOUT).send();
+        println!(
+            "future sizes: sdk get_job {} bytes, reqwest send {} bytes",
+            std::mem::size_of_val(&sdk_future),
+            std::mem::size_of_val(&raw_future)
+        );
+        drop((sdk_future, raw_future));
+        if args.iter().any(|a| a == "--no-attribution") {
+            return;
+        }
         println!();
         println!("Attribution: each row against hand-written reqwest (60 s timeout), as above");
         println!("| step | at a time | req/s ratio (spread) | µs per request |");
@@ -328,13 +353,17 @@ fn main() {
             ("no per-request timeout", raw_no_timeout),
             ("+ a copy of the request kept for a retry", raw_plus_clone),
             ("+ an INFO span (no subscriber)", raw_plus_span),
-            ("+ the body read whole into a rebuilt response", raw_plus_read_whole),
+            (
+                "+ the body read whole into a rebuilt response",
+                raw_plus_read_whole,
+            ),
             ("SDK `Client::request` (hand-written path)", sdk_request),
             ("SDK `get_job` (generated)", sdk_get),
         ];
         for (name, call) in rows {
             for concurrency in [1, 16] {
-                let (ratios, with, without) = compare(&s, (call, raw_get), concurrency, &plan).await;
+                let (ratios, with, without) =
+                    compare(&s, (call, raw_get), concurrency, &plan).await;
                 let per_call_us = (1.0 / with - 1.0 / without) * 1e6;
                 println!(
                     "| {name} | {concurrency} | {:.3} ({:.3}–{:.3}) | {per_call_us:+.1} |",
