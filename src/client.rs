@@ -340,6 +340,10 @@ impl Client {
                         error::buffer_error_body(response, meta).await
                     }
                 }
+                // Only the retried say how often they tried.
+                Err(e) if outcome.retries > 0 => {
+                    Err(error::with_attempts(e, outcome.retries + 1))
+                }
                 Err(e) => Err(e),
             }
         }

@@ -114,6 +114,8 @@ struct Extra {
     /// How the exchange failed, its root cause and the server (`host:port`).
     transport: Option<(TransportKind, String, Option<String>)>,
     timeout: Option<Duration>,
+    /// Requests sent before giving up (set when the failure was retried).
+    attempts: Option<u32>,
     body: Option<Box<dyn ErrorBody>>,
 }
 
@@ -129,6 +131,11 @@ impl ApiError {
     /// The server's message (`detail` or `message`), or a client-side reason.
     pub fn message(&self) -> Option<&str> {
         self.extra.details.message.as_deref()
+    }
+    /// How many times the request was sent before it failed without a
+    /// response, when it was retried (`None`: sent once, or it got one).
+    pub fn attempts(&self) -> Option<u32> {
+        self.extra.attempts
     }
     /// The server's machine-readable `error_code`, if it sent one.
     pub fn code(&self) -> Option<&str> {
@@ -301,6 +308,7 @@ impl ApiError {
         let mut api = Self::new(ErrorKind::Transport);
         api.extra.transport = Some((kind, root_cause(error), server));
         api.extra.timeout = timeout;
+        api.extra.attempts = attempts_of(error);
         api
     }
 
@@ -451,6 +459,10 @@ impl fmt::Display for ApiError {
                     },
                     TransportKind::Body => write!(f, "reading the response failed: {cause}"),
                     TransportKind::Other => write!(f, "request failed: {cause}"),
+                }?;
+                match self.extra.attempts {
+                    Some(n) if n > 1 => write!(f, " ({n} attempts)"),
+                    _ => Ok(()),
                 }
             }
             ErrorKind::Decode => {
@@ -608,6 +620,30 @@ fn excerpt(body: &[u8]) -> Option<String> {
         out.push('…');
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// The fragment that carries a failed request's attempts. A transport
+/// failure reaches [`ApiError`] only as a `reqwest::Error` (progenitor's
+/// `ClientHooks::exec` returns `reqwest::Result`), which cannot carry data
+/// of ours; its URL can, and a fragment is never sent anywhere.
+const ATTEMPTS_FRAGMENT: &str = "ionworks-attempts=";
+
+/// `error`, noting that the request was sent `attempts` times.
+pub(crate) fn with_attempts(mut error: reqwest::Error, attempts: u32) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        url.set_fragment(Some(&format!("{ATTEMPTS_FRAGMENT}{attempts}")));
+    }
+    error
+}
+
+/// The attempts [`with_attempts`] noted on `error`.
+fn attempts_of(error: &reqwest::Error) -> Option<u32> {
+    error
+        .url()?
+        .fragment()?
+        .strip_prefix(ATTEMPTS_FRAGMENT)?
+        .parse()
+        .ok()
 }
 
 /// Which request a buffered error response belongs to.

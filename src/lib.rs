@@ -126,7 +126,7 @@
 //! | error status | `404 Not Found from get_job: Job abc not found`, `410 Gone from submit_job: the server no longer accepts this request: …` |
 //! | non-JSON error body | `502 Bad Gateway from get_job: <html> <head>…` (at most 200 characters) |
 //! | nothing listening | `get_job: cannot connect to 127.0.0.1:9: connection refused` |
-//! | no answer in time | `get_job: timed out after 60 s` |
+//! | no answer in time | `get_job: timed out after 60 s`; after retries, `get_job: timed out after 60 s (4 attempts)` |
 //! | bad argument | `invalid request to submit_job: SubmitJobRequest.priority must be at most 10, got 11` |
 //! | misconfiguration | `IONWORKS_API_URL is not a valid API URL: relative URL without a base` |
 //!

@@ -258,6 +258,67 @@ async fn connection_refused_is_retried_even_for_post() {
     assert!(!err.to_string().contains('\n'));
 }
 
+/// A request that failed after retries says how many times it was sent;
+/// one that was not retried says nothing of attempts.
+#[tokio::test]
+async fn failures_after_retries_say_how_many_attempts() {
+    // A server that accepts and never answers: every attempt times out.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            open.push(socket);
+        }
+    });
+    let silent = |retries| {
+        Client::builder()
+            .base_url(&url)
+            .api_key(KEY)
+            .request_timeout(Duration::from_millis(100))
+            .retry_policy(fast_retries().with_max_retries(retries))
+            .build()
+            .unwrap()
+    };
+    let err = silent(2).get_job().job_id("j").send().await.unwrap_err();
+    assert_eq!(err.to_string(), "get_job: timed out after 100 ms (3 attempts)");
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert_eq!(err.attempts(), Some(3));
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let err = silent(0).get_job().job_id("j").send().await.unwrap_err();
+    assert_eq!(err.to_string(), "get_job: timed out after 100 ms");
+    assert_eq!(err.attempts(), None);
+
+    // The same through the hand-written path, and for a refused connection.
+    let err = silent(1)
+        .request(ionworks::reqwest::Method::GET, "/users/me")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "GET /users/me: timed out after 100 ms (2 attempts)");
+    let port = free_port();
+    let err = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .api_key(KEY)
+        .retry_policy(fast_retries().with_max_retries(2))
+        .build()
+        .unwrap()
+        .get_job()
+        .job_id("j")
+        .send()
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(&format!("get_job: cannot connect to 127.0.0.1:{port}: "))
+            && shown.ends_with(" (3 attempts)"),
+        "{shown}"
+    );
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
