@@ -341,9 +341,7 @@ impl Client {
                     }
                 }
                 // Only the retried say how often they tried.
-                Err(e) if outcome.retries > 0 => {
-                    Err(error::with_attempts(e, outcome.retries + 1))
-                }
+                Err(e) if outcome.retries > 0 => Err(error::with_attempts(e, outcome.retries + 1)),
                 Err(e) => Err(e),
             }
         }

@@ -337,6 +337,7 @@ impl ApiError {
         error: progenitor_client::Error<E>,
         inner: &I,
         operation: &'static str,
+        expected: &'static str,
     ) -> Self
     where
         E: fmt::Debug + Send + Sync + 'static,
@@ -363,7 +364,15 @@ impl ApiError {
                 error.extra.body = Some(Box::new(body));
                 error
             }
-            E::UnexpectedResponse(response) => Self::from_response(&response),
+            E::UnexpectedResponse(response) => {
+                let mut error = Self::from_response(&response);
+                // A success the operation does not document (any other
+                // status is an error of its own).
+                if response.status().is_success() && !expected.is_empty() {
+                    error.extra.details.note = Some(Cow::Owned(format!("expected {expected}")));
+                }
+                error
+            }
             E::InvalidResponsePayload(bytes, e) => Self::decode(e.to_string(), &bytes),
             E::Custom(message) => {
                 let mut error = Self::new(ErrorKind::Other);

@@ -127,6 +127,7 @@
 //! | non-JSON error body | `502 Bad Gateway from get_job: <html> <head>…` (at most 200 characters) |
 //! | nothing listening | `get_job: cannot connect to 127.0.0.1:9: connection refused` |
 //! | no answer in time | `get_job: timed out after 60 s`; after retries, `get_job: timed out after 60 s (4 attempts)` |
+//! | a success the operation does not document | `202 Accepted from get_job (expected 200)` |
 //! | bad argument | `invalid request to submit_job: SubmitJobRequest.priority must be at most 10, got 11` |
 //! | misconfiguration | `IONWORKS_API_URL is not a valid API URL: relative URL without a base` |
 //!

@@ -284,7 +284,10 @@ async fn failures_after_retries_say_how_many_attempts() {
             .unwrap()
     };
     let err = silent(2).get_job().job_id("j").send().await.unwrap_err();
-    assert_eq!(err.to_string(), "get_job: timed out after 100 ms (3 attempts)");
+    assert_eq!(
+        err.to_string(),
+        "get_job: timed out after 100 ms (3 attempts)"
+    );
     assert_eq!(format!("{err:?}"), err.to_string());
     assert_eq!(err.attempts(), Some(3));
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
@@ -298,7 +301,10 @@ async fn failures_after_retries_say_how_many_attempts() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.to_string(), "GET /users/me: timed out after 100 ms (2 attempts)");
+    assert_eq!(
+        err.to_string(),
+        "GET /users/me: timed out after 100 ms (2 attempts)"
+    );
     let port = free_port();
     let err = Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
@@ -317,6 +323,22 @@ async fn failures_after_retries_say_how_many_attempts() {
             && shown.ends_with(" (3 attempts)"),
         "{shown}"
     );
+}
+
+/// A success status the operation does not document is an error that says
+/// what was expected; the body is not lost.
+#[tokio::test]
+async fn an_undocumented_success_status_says_what_was_expected() {
+    let server = common::serve(vec![(202, job("j1"))]).await;
+    let err = common::client(&server.url)
+        .get_job()
+        .job_id("j1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(202));
+    assert_eq!(err.to_string(), "202 Accepted from get_job (expected 200)");
+    assert!(!err.is_retryable());
 }
 
 fn free_port() -> u16 {

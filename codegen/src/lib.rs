@@ -77,9 +77,12 @@ pub struct Options {
     /// Rust path of the error type every `send()` returns instead of
     /// `progenitor_client::Error<E>` (one `E` per operation). The type must
     /// have an associated function
-    /// `from_operation(error: progenitor_client::Error<E>, inner: &Inner, operation: &'static str) -> Self`
+    /// `from_operation(error: progenitor_client::Error<E>, inner: &Inner, operation: &'static str, expected: &'static str) -> Self`
     /// for every error body type `E` of the spec, where `Inner` is the
-    /// [`inner_type`](Self::inner_type) (or `()`).
+    /// [`inner_type`](Self::inner_type) (or `()`) and `expected` the
+    /// operation's documented success statuses (`"200"`, `"200 or 201"`,
+    /// `"2XX"`; empty if none), for an answer with a success status it does
+    /// not document.
     pub error_type: Option<String>,
     /// Doc comment of the generated `Client` (progenitor's default names the
     /// spec's `info.title` and `info.version`).

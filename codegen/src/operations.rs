@@ -5,8 +5,11 @@
 //!   progenitor's builders return `Result<ResponseValue<T>,
 //!   progenitor_client::Error<E>>`, a different `E` per operation. `send()`
 //!   is rewritten to return the crate's own error type, built by
-//!   `ErrorType::from_operation(error, client_inner, "operation_id")`, so
-//!   that `?` works the same for every operation.
+//!   `ErrorType::from_operation(error, client_inner, "operation_id",
+//!   "200")`, so that `?` works the same for every operation; the last
+//!   argument is the operation's documented success statuses (read from the
+//!   status `match` progenitor wrote), for a message about a success status
+//!   the operation does not document.
 //! * **path parameters that cannot leave their segment**:
 //!   `progenitor_client::encode_path` percent-encodes `/ ? # %` but leaves
 //!   `.` and `..` alone, which the URL parser then resolves as dot segments
@@ -204,6 +207,7 @@ fn one_error_type(
     }
     args.args[1] = syn::GenericArgument::Type(syn::parse_quote!(#error_type));
     let operation = LitStr::new(operation, proc_macro2::Span::call_site());
+    let expected = LitStr::new(&success_statuses(&f.block), proc_macro2::Span::call_site());
     let mut block: syn::Block = syn::parse_quote!({
         let __client = self.#client_field;
         let __result: #original = async move {}.await;
@@ -212,6 +216,7 @@ fn one_error_type(
                 error,
                 progenitor_client::ClientInfo::inner(__client),
                 #operation,
+                #expected,
             )
         })
     });
@@ -225,6 +230,55 @@ fn one_error_type(
     {
         inner.block = std::mem::replace(&mut f.block, syn::parse_quote!({}));
         f.block = block;
+    }
+}
+
+/// The success statuses a `send()` decodes, as its status `match` lists
+/// them: `"200"`, `"200 or 201"`, `"2XX"` (progenitor writes a range
+/// `200u16..=299u16` for it); empty when it lists none.
+fn success_statuses(block: &syn::Block) -> String {
+    struct Find(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            let int = |e: &syn::Expr| match e {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => i.base10_parse::<u16>().ok(),
+                _ => None,
+            };
+            let shown = match &arm.pat {
+                syn::Pat::Lit(lit) => match &lit.lit {
+                    syn::Lit::Int(i) => i.base10_parse::<u16>().ok().map(|n| (n, n.to_string())),
+                    _ => None,
+                },
+                syn::Pat::Range(r) => match (
+                    r.start.as_deref().and_then(int),
+                    r.end.as_deref().and_then(int),
+                ) {
+                    (Some(a), Some(b)) if a % 100 == 0 && b == a + 99 => {
+                        Some((a, format!("{}XX", a / 100)))
+                    }
+                    (Some(a), Some(b)) => Some((a, format!("{a}-{b}"))),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some((n, shown)) = shown
+                && (200..300).contains(&n)
+                && !self.0.contains(&shown)
+            {
+                self.0.push(shown);
+            }
+            syn::visit::visit_arm(self, arm);
+        }
+    }
+    let mut find = Find(Vec::new());
+    syn::visit::Visit::visit_block(&mut find, block);
+    match find.0.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -288,4 +342,32 @@ pub(crate) fn deprecate(file: &mut syn::File, doc: &serde_json::Value) {
 
 fn is_client(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::success_statuses;
+
+    #[test]
+    fn success_statuses_are_read_from_the_status_match() {
+        let block = |arms: &str| -> syn::Block {
+            syn::parse_str(&format!("{{ match status {{ {arms} }} }}")).unwrap()
+        };
+        let cases = [
+            ("200u16 => a, 422u16 => b, _ => c,", "200"),
+            (
+                "200u16 => a, 201u16 => a, 422u16 => b, _ => c,",
+                "200 or 201",
+            ),
+            (
+                "200u16 => a, 201u16 => a, 204u16 => a, _ => c,",
+                "200, 201 or 204",
+            ),
+            ("200..=299 => a, 422u16 => b, _ => c,", "2XX"),
+            ("404u16 => b, _ => c,", ""),
+        ];
+        for (arms, expected) in cases {
+            assert_eq!(success_statuses(&block(arms)), expected, "{arms}");
+        }
+    }
 }
