@@ -26,7 +26,16 @@ fn main() {
     // state, a feature per tag); with the `mocks` feature, also the typed
     // `httpmock` helpers (`mock`).
     let mocks = std::env::var_os("CARGO_FEATURE_MOCKS").is_some();
-    let options = ionworks_codegen::Options::sdk().httpmock(mocks);
+    // Only the enabled parts of the API are generated (cargo runs this
+    // script again when the features change): `CARGO_FEATURE_API_JOBS` is
+    // the feature `api-jobs`.
+    let features = std::env::vars().filter_map(|(name, _)| {
+        let feature = name.strip_prefix("CARGO_FEATURE_")?;
+        Some(feature.to_ascii_lowercase().replace('_', "-"))
+    });
+    let options = ionworks_codegen::Options::sdk()
+        .httpmock(mocks)
+        .only_features(features);
     let generated = match ionworks_codegen::generate(&spec, &options) {
         Ok(generated) => generated,
         Err(e) => fail(&format!("{}: {e}", spec_path.display())),

@@ -114,6 +114,13 @@ pub struct Options {
     /// and `Pages::new(start, page_size, fetch)` with an async
     /// `collect_all()`, as `ionworks::pages` does.
     pub pages: Option<String>,
+    /// With [`tag_features`](Self::tag_features): the features the crate is
+    /// being built with. Only the operations of their tags (and untagged
+    /// ones) are generated, and only the schemas those reach (plus the
+    /// schemas no operation reaches); names are chosen on the whole
+    /// document first, so a method's name never depends on the features.
+    /// `None` generates every tag, each behind its `cfg`.
+    pub only_features: Option<std::collections::BTreeSet<String>>,
 }
 
 /// The prefix of the cargo feature of each tag in the `ionworks` crate
@@ -204,6 +211,18 @@ impl Options {
     /// [`pages`](Self::pages)).
     pub fn pages(mut self, path: impl Into<String>) -> Self {
         self.pages = Some(path.into());
+        self
+    }
+
+    /// Generate only what `features` compile (see
+    /// [`only_features`](Self::only_features)); a build script passes the
+    /// `CARGO_FEATURE_*` it was run with.
+    pub fn only_features<I, S>(mut self, features: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.only_features = Some(features.into_iter().map(Into::into).collect());
         self
     }
 
@@ -356,7 +375,10 @@ fn generate_value(
     let error_type = rust_path(options.error_type.as_deref(), "error_type")?;
     rust_path(options.inner_type.as_deref(), "inner_type")?;
     let page_support = rust_path(options.pages.as_deref(), "pages")?;
-    let converted = convert_value(doc, form_support.is_some(), &mut report)?;
+    let mut converted = convert_value(doc, form_support.is_some(), &mut report)?;
+    if let (Some(prefix), Some(enabled)) = (&options.tag_features, &options.only_features) {
+        tags::keep_enabled(&mut converted.doc, prefix, enabled);
+    }
     let form_ops = forms::form_ops(&converted.doc);
     let doc = &converted.doc;
     laps.lap("convert");
