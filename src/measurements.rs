@@ -357,6 +357,35 @@ impl Client {
         }
     }
 
+    /// Download measurement `id`'s time series (following the redirect to
+    /// storage, without credentials) and read it into Arrow record batches.
+    /// A body that is not Parquet is an [`ErrorKind::Decode`](crate::ErrorKind::Decode)
+    /// error naming the operation.
+    #[cfg(feature = "parquet")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "parquet")))]
+    pub async fn download_time_series_batches(
+        &self,
+        id: &str,
+    ) -> crate::Result<Vec<arrow_array::RecordBatch>> {
+        const OPERATION: &str = "download_measurement_time_series";
+        let response = self
+            .download_measurement_time_series()
+            .id(id)
+            .send()
+            .await?;
+        let mut body = Vec::new();
+        let mut stream = response.into_inner().into_inner();
+        while let Some(chunk) = futures_util::TryStreamExt::try_next(&mut stream)
+            .await
+            .map_err(|e| ApiError::from_transport(&e, None).in_operation(OPERATION))?
+        {
+            body.extend_from_slice(&chunk);
+        }
+        let body = bytes::Bytes::from(body);
+        crate::time_series::read_parquet(body.clone())
+            .map_err(|e| ApiError::decode(e.to_string(), &body).in_operation(OPERATION))
+    }
+
     /// Wait for measurement `id` to be processed (`processing_status`
     /// `ready`, or `failed` with its `processing_error`).
     pub fn wait_for_measurement(&self, id: impl Into<String>) -> Wait<'_, CellMeasurement> {

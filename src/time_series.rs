@@ -5,7 +5,9 @@
 //! A measurement's time series needs the columns of [`REQUIRED_COLUMNS`],
 //! each numeric and without nulls, with `Time [s]` starting at 0 and never
 //! decreasing. [`check_parquet`] reads a file batch by batch (memory stays
-//! flat); [`write_parquet`] and [`csv_to_parquet`] check while they write.
+//! flat); [`write_parquet`] and [`csv_to_parquet`] check while they write;
+//! [`read_parquet`] reads a downloaded time series back into batches
+//! (`client.download_time_series_batches(id)` does both).
 //! With this feature, [`Client::upload_measurement`](crate::Client::upload_measurement)
 //! checks a time series given as a path or bytes before it is uploaded.
 //!
@@ -226,6 +228,27 @@ pub fn check_parquet<R: parquet::file::reader::ChunkReader + 'static>(
         checker.check(&batch.map_err(parquet_error)?)?;
     }
     checker.finish()
+}
+
+/// Reads a Parquet time series (a downloaded measurement, a file, its
+/// bytes) into record batches, as it stands (nothing is checked).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let err = ionworks::time_series::read_parquet(bytes::Bytes::from_static(b"not parquet"));
+/// assert!(err.unwrap_err().to_string().starts_with("not a readable Parquet file"));
+/// # Ok(()) }
+/// ```
+pub fn read_parquet<R: parquet::file::reader::ChunkReader + 'static>(
+    reader: R,
+) -> Result<Vec<RecordBatch>, ColumnError> {
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(reader)
+        .map_err(parquet_error)?
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(parquet_error)?
+        .map(|batch| batch.map_err(parquet_error))
+        .collect()
 }
 
 /// Checks the Parquet file at `path`.

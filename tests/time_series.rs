@@ -226,3 +226,72 @@ async fn an_upload_is_checked_before_anything_is_sent() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_measurement_is_read_back_into_record_batches() {
+    let stand_in = StandIn::start().await.unwrap();
+    stand_in.set_default_job_schedule(Schedule::succeeds_after(
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+    ));
+    let client = stand_in.client();
+    let dir = dir();
+    let file = dir.join("up.parquet");
+    let sent = [batch(0.0, 1000, |_| {}), batch(1000.0, 234, |_| {})];
+    write_parquet(sent.iter().cloned().map(Ok), &file).unwrap();
+    let measurement = client
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().name("m"),
+            FilePart::path(&file),
+        )
+        .await
+        .unwrap();
+    let batches = client
+        .download_time_series_batches(&measurement.id)
+        .await
+        .unwrap();
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    assert_eq!(rows, 1234);
+    assert_eq!(check_batches(&batches).unwrap(), 1234);
+    let times: Vec<f64> = batches
+        .iter()
+        .flat_map(|b| {
+            let column = b.column_by_name("Time [s]").unwrap();
+            let column = column.as_any().downcast_ref::<Float64Array>().unwrap();
+            column.values().to_vec()
+        })
+        .collect();
+    assert_eq!(times, (0..1234).map(f64::from).collect::<Vec<_>>());
+
+    // What storage holds is not Parquet: a decode error naming the operation.
+    let text = dir.join("notes.parquet");
+    std::fs::write(&text, "cycle 1: fine").unwrap();
+    let measurement = client
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().name("notes"),
+            FilePart::path(&text),
+        )
+        .check_columns(false)
+        .await
+        .unwrap();
+    let err = client
+        .download_time_series_batches(&measurement.id)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ionworks::ErrorKind::Decode);
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(
+            "invalid response from download_measurement_time_series: not a readable Parquet file"
+        ),
+        "{shown}"
+    );
+    // Unknown ids are the API's 404.
+    let err = client
+        .download_time_series_batches("nope")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+}
