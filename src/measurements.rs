@@ -40,6 +40,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -286,8 +287,14 @@ async fn put(
     name: &str,
     file: &FilePart,
     progress: Option<&Progress>,
-) -> Result<(), ApiError> {
+) -> Result<Option<u64>, ApiError> {
     let operation = format!("PUT {name} to {}", host(&target.signed_url));
+    // What storage records; a time series is Parquet whatever its name.
+    let content_type = if name.ends_with(".parquet") {
+        "application/octet-stream".to_owned()
+    } else {
+        file.mime_type()
+    };
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -298,14 +305,14 @@ async fn put(
         let mut request = client
             .client
             .put(&target.signed_url)
-            .header(http::header::CONTENT_TYPE, "application/octet-stream")
+            .header(http::header::CONTENT_TYPE, content_type.as_str())
             .body(body);
         if let Some(len) = len {
             request = request.header(http::header::CONTENT_LENGTH, len);
         }
         let outcome = request.send().await;
         let retry = match &outcome {
-            Ok(response) if response.status().is_success() => return Ok(()),
+            Ok(response) if response.status().is_success() => return Ok(len),
             Ok(response) => {
                 let status = response.status().as_u16();
                 status == 408 || status == 429 || status >= 500
@@ -326,7 +333,255 @@ async fn put(
     }
 }
 
+/// Rows appended to a time-series measurement, from
+/// [`Client::extend_measurement`]; configure it, then `.await` it.
+#[must_use = "an extend does nothing until awaited"]
+pub struct MeasurementExtend<'a> {
+    client: &'a Client,
+    id: String,
+    rows: FilePart,
+    progress: Option<Progress>,
+    policy: Option<WaitPolicy>,
+}
+
+impl fmt::Debug for MeasurementExtend<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MeasurementExtend")
+            .field("id", &self.id)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MeasurementExtend<'_> {
+    /// Called with bytes sent and the total, as the rows go to storage.
+    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Progress::new(f));
+        self
+    }
+    /// How to wait for the server to stitch the rows in (default:
+    /// [`WaitPolicy::default`]).
+    pub fn policy(mut self, policy: WaitPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+    /// Whether to wait for the rows to be stitched in (default: yes);
+    /// without, the measurement is returned as confirm left it.
+    pub fn wait_for_processing(mut self, wait: bool) -> Self {
+        self.policy = wait.then(|| self.policy.unwrap_or_default());
+        self
+    }
+
+    async fn run(self) -> Result<CellMeasurement, WaitError<CellMeasurement>> {
+        const FILE: &str = "time_series_extend.parquet";
+        let client = self.client;
+        let initiated: InitiateUploadResponse = client
+            .initiate_measurement_extend()
+            .id(&self.id)
+            .send()
+            .await
+            .map_err(WaitError::Start)?
+            .into_inner();
+        let target = target(&initiated, FILE).map_err(WaitError::Start)?;
+        put(client, target, FILE, &self.rows, self.progress.as_ref())
+            .await
+            .map_err(WaitError::Start)?;
+        client
+            .confirm_measurement_extend()
+            .id(&self.id)
+            .send()
+            .await
+            .map_err(WaitError::Start)?;
+        let measurement = match self.policy {
+            Some(policy) => client.wait_for_measurement(&self.id).policy(policy).await?,
+            None => {
+                return client
+                    .get_cell_measurement()
+                    .id(&self.id)
+                    .send()
+                    .await
+                    .map(|m| m.into_inner())
+                    .map_err(WaitError::Api);
+            }
+        };
+        // A failed extend leaves the measurement `ready`, with the reason
+        // in `processing_error` (confirm cleared any earlier one).
+        if measurement.processing_error.is_some() {
+            return Err(WaitError::Failed(Box::new(measurement)));
+        }
+        Ok(measurement)
+    }
+}
+
+impl<'a> IntoFuture for MeasurementExtend<'a> {
+    type Output = Result<CellMeasurement, WaitError<CellMeasurement>>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// An upload of a raw cycler file (any format) to a project, from
+/// [`Client::upload_raw_data`]; configure it, then `.await` it.
+#[cfg(feature = "api-raw-data")]
+#[must_use = "an upload does nothing until awaited"]
+pub struct RawDataUpload<'a> {
+    client: &'a Client,
+    project_id: String,
+    file: FilePart,
+    name: Option<String>,
+    source: Option<String>,
+    metadata: serde_json::Map<String, serde_json::Value>,
+    progress: Option<Progress>,
+}
+
+#[cfg(feature = "api-raw-data")]
+impl fmt::Debug for RawDataUpload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawDataUpload")
+            .field("project_id", &self.project_id)
+            .field("file", &self.file)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "api-raw-data")]
+impl RawDataUpload<'_> {
+    /// The record's label (default: the file's name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+    /// Where the file came from (a URL, a DOI, the cycler's export, …).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+    /// Free-form metadata stored with the record.
+    pub fn metadata(mut self, metadata: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+    /// Called with bytes sent and the total, as the file goes to storage.
+    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Progress::new(f));
+        self
+    }
+
+    async fn run(self) -> crate::Result<crate::types::RawData> {
+        use crate::types::{ConfirmRawDataUploadRequest, InitiateRawDataUploadRequest};
+        let client = self.client;
+        let refuse = |message: &str| {
+            ApiError::invalid_request("initiate_raw_data_upload".into(), message.to_owned())
+        };
+        let filename = self
+            .file
+            .name()
+            .ok_or_else(|| refuse("the file has no name: give it one with FilePart::file_name"))?
+            .to_owned();
+        let content_type = self.file.mime_type();
+        let name = self.name.unwrap_or_else(|| filename.clone());
+        let initiated = client
+            .initiate_raw_data_upload()
+            .body(
+                InitiateRawDataUploadRequest::builder()
+                    .project_id(self.project_id.clone())
+                    .filename(filename.clone())
+                    .name(Some(name.clone()))
+                    .content_type(Some(content_type.clone()))
+                    .metadata(Some(self.metadata.clone()))
+                    .source(self.source.clone()),
+            )
+            .send()
+            .await?
+            .into_inner();
+        let target = match initiated.uploads.as_slice() {
+            [first, ..] => first,
+            [] => return Err(refuse("the server offered no upload target")),
+        };
+        let sent = put(
+            client,
+            target,
+            &filename,
+            &self.file,
+            self.progress.as_ref(),
+        )
+        .await?;
+        let size = sent.ok_or_else(|| {
+            refuse("the file's size is unknown: give FilePart::stream its length")
+        })?;
+        let confirmed = client
+            .confirm_raw_data_upload()
+            .id(&initiated.raw_data_id)
+            .body(
+                ConfirmRawDataUploadRequest::builder()
+                    .project_id(self.project_id)
+                    .filename(filename)
+                    .name(Some(name))
+                    .content_type(Some(content_type))
+                    .metadata(Some(self.metadata))
+                    .source(self.source)
+                    .size_bytes(i64::try_from(size).unwrap_or(i64::MAX)),
+            )
+            .send()
+            .await?;
+        Ok(confirmed.into_inner())
+    }
+}
+
+#[cfg(feature = "api-raw-data")]
+impl<'a> IntoFuture for RawDataUpload<'a> {
+    type Output = crate::Result<crate::types::RawData>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
 impl Client {
+    /// Append rows to time-series measurement `id`: `rows` is a Parquet
+    /// file (path, bytes or stream) with at least `Time [s]` and
+    /// `Step count`, continuing where the measurement ends. Initiate, `PUT`
+    /// to storage, confirm, then wait while the server stitches the rows
+    /// in; a delta it could not apply is [`WaitError::Failed`] with its
+    /// `processing_error`.
+    pub fn extend_measurement(
+        &self,
+        id: impl Into<String>,
+        rows: FilePart,
+    ) -> MeasurementExtend<'_> {
+        MeasurementExtend {
+            client: self,
+            id: id.into(),
+            rows,
+            progress: None,
+            policy: Some(WaitPolicy::default()),
+        }
+    }
+
+    /// Upload a raw cycler file (any format, kept as it is) to project
+    /// `project_id` through signed storage: initiate, `PUT`, confirm; the
+    /// record is named after the file unless [`name`](RawDataUpload::name)
+    /// says otherwise, and its content type is guessed from the name.
+    #[cfg(feature = "api-raw-data")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "api-raw-data")))]
+    pub fn upload_raw_data(
+        &self,
+        project_id: impl Into<String>,
+        file: FilePart,
+    ) -> RawDataUpload<'_> {
+        RawDataUpload {
+            client: self,
+            project_id: project_id.into(),
+            file,
+            name: None,
+            source: None,
+            metadata: serde_json::Map::new(),
+            progress: None,
+        }
+    }
+
     /// Upload a time-series measurement of cell instance `cell_instance_id`
     /// (see [the module](crate::measurements)): `metadata` names it,
     /// `time_series` is its Parquet file (a path, bytes or a stream).

@@ -578,6 +578,32 @@ impl FilePart {
         }
     }
 
+    /// Its file name, if it has one.
+    #[cfg_attr(
+        not(all(
+            feature = "api-raw-data",
+            feature = "api-cell-measurements",
+            feature = "api-cell-instances"
+        )),
+        allow(dead_code)
+    )]
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.file_name.as_deref()
+    }
+
+    /// Its content type: as set, else guessed from its file name.
+    #[cfg_attr(
+        not(all(
+            feature = "api-raw-data",
+            feature = "api-cell-measurements",
+            feature = "api-cell-instances"
+        )),
+        allow(dead_code)
+    )]
+    pub(crate) fn mime_type(&self) -> String {
+        self.mime()
+    }
+
     /// Whether it can be sent again from its start (a path or bytes, or a
     /// stream never read).
     #[cfg_attr(

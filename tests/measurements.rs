@@ -407,3 +407,121 @@ async fn the_example_uploads_and_downloads_against_the_configured_server() -> Re
     assert_eq!(err.to_string(), "/no/such.parquet is not a file");
     Ok(())
 }
+
+#[tokio::test]
+async fn rows_are_appended_to_a_measurement_and_processed_again() -> Result {
+    let stand_in = StandIn::start().await?;
+    stand_in.set_default_job_schedule(Schedule::succeeds_after(MS, MS));
+    let client = stand_in.client();
+    let measurement = client
+        .upload_measurement(
+            "instance-1",
+            MeasurementMetadata::builder().name("cycle 1"),
+            FilePart::bytes("ts.parquet", b"PAR1 first PAR1".to_vec()),
+        )
+        .check_columns(false)
+        .policy(fast())
+        .await?;
+    let (path, bytes) = file("delta.parquet", 50_000);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let progress = seen.clone();
+    let extended = client
+        .extend_measurement(&measurement.id, FilePart::path(&path))
+        .on_progress(move |sent, total| progress.lock().unwrap().push((sent, total)))
+        .policy(fast())
+        .await?;
+    assert_eq!(extended.id, measurement.id);
+    assert_eq!(extended.processing_status.as_deref(), Some("ready"));
+    let stored = stand_in
+        .stored(&format!(
+            "measurements/{}/time_series_extend.parquet",
+            measurement.id
+        ))
+        .expect("the rows are in storage");
+    assert_eq!(stored.as_ref(), bytes.as_slice());
+    assert_eq!(seen.lock().unwrap().last(), Some(&(50_000, Some(50_000))));
+    no_credentials(&stand_in.storage_requests());
+
+    // Stitching that fails is a failed wait naming the measurement.
+    stand_in.push_job_schedule(Schedule::succeeds_after(MS, MS).failing(
+        JobErrorCode::ConfigurationError,
+        "Step count goes back at row 3",
+    ));
+    let err = client
+        .extend_measurement(&measurement.id, FilePart::path(&path))
+        .policy(fast())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WaitError::Failed(_)), "{err}");
+    assert!(
+        err.to_string().contains("Step count goes back at row 3"),
+        "{err}"
+    );
+
+    // An unknown measurement: the API's 404, before anything is uploaded.
+    let before = stand_in.storage_requests().len();
+    let err = client
+        .extend_measurement("no-such", FilePart::path(&path))
+        .await
+        .unwrap_err();
+    let WaitError::Start(api) = &err else {
+        panic!("refused at initiate: {err}");
+    };
+    assert_eq!(api.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(stand_in.storage_requests().len(), before);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_raw_cycler_file_is_uploaded_and_recorded_with_its_size() -> Result {
+    let stand_in = StandIn::start().await?;
+    let client = stand_in.client();
+    let (path, bytes) = file("cell-7 cycling.csv", 123_457);
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("cycler".into(), "maccor".into());
+    let raw = client
+        .upload_raw_data("project-1", FilePart::path(&path))
+        .source("maccor export, channel 7")
+        .metadata(metadata)
+        .await?;
+    assert_eq!(raw.project_id, "project-1");
+    assert_eq!(raw.filename, "cell-7 cycling.csv");
+    assert_eq!(raw.name, "cell-7 cycling.csv", "named after the file");
+    assert_eq!(raw.source.as_deref(), Some("maccor export, channel 7"));
+    assert_eq!(raw.extra["size_bytes"], 123_457);
+    assert_eq!(raw.extra["content_type"], "text/csv");
+    assert_eq!(raw.extra["metadata"]["cycler"], "maccor");
+    let stored = stand_in
+        .stored(&format!("raw_data/{}/cell-7%20cycling.csv", raw.id))
+        .expect("the file is in storage");
+    assert_eq!(stored.as_ref(), bytes.as_slice());
+    let puts: Vec<_> = stand_in
+        .storage_requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 1);
+    no_credentials(&puts);
+    let listed = client
+        .list_raw_data()
+        .project_id("project-1")
+        .collect_all()
+        .await?;
+    assert_eq!(
+        listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        [raw.id.as_str()]
+    );
+
+    // A stream of unknown length cannot be confirmed with its size.
+    let stream = futures_util::stream::iter([Ok(bytes::Bytes::from_static(b"abc"))]);
+    let err = client
+        .upload_raw_data("project-1", FilePart::stream("pipe.bin", stream, None))
+        .name("piped")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request to initiate_raw_data_upload: the file's size is unknown: give FilePart::stream its length"
+    );
+    Ok(())
+}

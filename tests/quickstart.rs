@@ -193,7 +193,7 @@ async fn errors_are_one_readable_line() {
                 ("IONWORKS_API_URL", format!("http://127.0.0.1:{port}")),
                 ("IONWORKS_API_KEY", "k".into()),
             ],
-            format!("get_job: cannot connect to 127.0.0.1:{port}: connection refused"),
+            format!("get_job: cannot connect to 127.0.0.1:{port}: connection refused (4 attempts)"),
         ),
         (
             vec!["--job", "x"],

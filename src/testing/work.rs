@@ -108,6 +108,10 @@ pub(super) fn intercept(
         ("POST", ["cell_measurements", id, "confirm-upload"]) => {
             Some(confirm_upload(state, id, body))
         }
+        ("POST", ["cell_measurements", id, "initiate-extend"]) => Some(initiate_extend(state, id)),
+        ("POST", ["cell_measurements", id, "confirm-extend"]) => Some(confirm_extend(state, id)),
+        ("POST", ["raw_data", "initiate-upload"]) => Some(initiate_raw_data(state, body)),
+        ("POST", ["raw_data", id, "confirm-upload"]) => Some(confirm_raw_data(state, id, body)),
         ("GET", ["pipelines", id, "elements"]) => Some(pipeline_elements(state, id)),
         ("GET", ["pipelines", id, "result"]) => Some(pipeline_result(state, id)),
         _ => None,
@@ -408,6 +412,117 @@ fn initiate_upload(state: &mut State, instance: &str) -> Answer {
         200,
         Some(json!({ "measurement_id": id, "uploads": uploads })),
     )
+}
+
+/// One signed storage URL for `path`.
+fn signed(state: &State, file: &str, path: String) -> Value {
+    let token = format!("{:016x}", fastrand::u64(..));
+    json!({
+        "filename": file,
+        "path": path,
+        "token": token,
+        "signed_url": format!("{}/{path}?token={token}", state.storage_url),
+    })
+}
+
+/// The measurement as `GET /cell_measurements/{id}` shows it.
+fn measurement_answer(state: &mut State, id: &str) -> Answer {
+    let path = format!("/cell_measurements/{id}");
+    let mut answer = super::catalog().answer(&mut state.resources, "GET", &path, &[], None);
+    if let Some(answer) = answer.as_mut() {
+        overlay(state, "GET", &path, answer);
+    }
+    answer.unwrap_or_else(|| not_found("Measurement", id))
+}
+
+/// `POST /cell_measurements/{id}/initiate-extend`: a signed URL for the
+/// rows to append, to an existing measurement.
+fn initiate_extend(state: &mut State, id: &str) -> Answer {
+    if !matches!(measurement_answer(state, id), (200, _)) {
+        return not_found("Measurement", id);
+    }
+    let file = "time_series_extend.parquet";
+    let upload = signed(state, file, format!("measurements/{id}/{file}"));
+    (
+        200,
+        Some(json!({ "measurement_id": id, "uploads": [upload] })),
+    )
+}
+
+/// `POST /cell_measurements/{id}/confirm-extend`: once the rows are in
+/// storage, processes the measurement again on the next job schedule.
+fn confirm_extend(state: &mut State, id: &str) -> Answer {
+    let path = format!("measurements/{id}/time_series_extend.parquet");
+    if !state.storage.contains_key(&path) {
+        return (
+            400,
+            Some(json!({"detail": format!("no rows were uploaded to extend measurement {id}")})),
+        );
+    }
+    let job_id = start(state, JobType::Dummy, None);
+    state.runs.insert(id.to_owned(), job_id);
+    let mut answer = measurement_answer(state, id);
+    if let (_, Some(Value::Object(map))) = &mut answer {
+        map.insert("steps_created".into(), json!(0));
+    }
+    answer
+}
+
+/// `POST /raw_data/initiate-upload`: a new raw-data id and one signed URL.
+fn initiate_raw_data(state: &mut State, body: Option<&Value>) -> Answer {
+    let Some(filename) = body.and_then(|b| b.get("filename")).and_then(Value::as_str) else {
+        return (422, Some(json!({"detail": "filename is required"})));
+    };
+    let id = state.next_id("raw-data");
+    // Storage keeps objects under their paths as requested (percent-encoded).
+    let object = progenitor_client::encode_path(filename);
+    let upload = signed(state, filename, format!("raw_data/{id}/{object}"));
+    (200, Some(json!({ "raw_data_id": id, "uploads": [upload] })))
+}
+
+/// `POST /raw_data/{id}/confirm-upload`: creates the record from the
+/// fields sent, once the file is in storage with the size confirmed.
+fn confirm_raw_data(state: &mut State, id: &str, body: Option<&Value>) -> Answer {
+    let Some(fields) = body.and_then(Value::as_object).cloned() else {
+        return (422, Some(json!({"detail": "a body is required"})));
+    };
+    let filename = fields
+        .get("filename")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let stored = state
+        .storage
+        .get(&format!(
+            "raw_data/{id}/{}",
+            progenitor_client::encode_path(filename)
+        ))
+        .map(|bytes| bytes.len() as u64);
+    let claimed = fields.get("size_bytes").and_then(Value::as_u64);
+    match stored {
+        None => {
+            return (
+                400,
+                Some(json!({"detail": format!("{filename} of raw data {id} was not uploaded")})),
+            );
+        }
+        Some(size) if Some(size) != claimed => {
+            return (
+                400,
+                Some(json!({"detail": format!("{filename} holds {size} bytes, not {claimed:?}")})),
+            );
+        }
+        Some(_) => {}
+    }
+    state.resources.put_with_id("raw_data", id, fields);
+    super::catalog()
+        .answer(
+            &mut state.resources,
+            "GET",
+            &format!("/raw_data/{id}"),
+            &[],
+            None,
+        )
+        .unwrap_or_else(|| not_found("Raw data", id))
 }
 
 /// `POST /cell_measurements/{id}/confirm-upload`: creates the measurement
