@@ -330,6 +330,7 @@ pub mod time_series;
 mod tls;
 pub mod upload;
 pub mod wait;
+mod wording;
 
 pub use client::{ClientBuilder, ClientState, GZIP_THRESHOLD};
 pub use config::{

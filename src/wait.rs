@@ -782,7 +782,7 @@ impl<'a, R: Pollable> Poller<'a, R> {
                 Err(_) => {
                     report = Some(UpdateKind::TransientError(format!(
                         "poll timed out after {}",
-                        crate::error::Seconds(limit)
+                        crate::wording::Seconds(limit)
                     )));
                 }
             }
