@@ -12,8 +12,7 @@ use reqwest::header::{
 };
 use tracing::Instrument;
 
-use crate::config::{Config, CredentialKind, DEFAULT_CONNECT_TIMEOUT, Settings};
-use crate::error::ConfigError;
+use crate::config::{Config, ConfigError, CredentialKind, DEFAULT_CONNECT_TIMEOUT, Settings};
 use crate::retry::RetryPolicy;
 use crate::{Client, error, retry};
 
