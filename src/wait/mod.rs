@@ -115,6 +115,8 @@
 //! minute. Doubling the pause cannot do all of that: it overshoots
 //! mid-length jobs (a 10 s job waited on by 0.5 s doubling has a 5 s lag).
 
+mod error;
+
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -124,13 +126,13 @@ use futures_util::future::{Either, select};
 use futures_util::stream::{self, Stream};
 use tokio::time::Instant;
 
-pub use crate::error::WaitError;
 use crate::retry::{self, Backoff};
 #[cfg(feature = "api-optimizations")]
 use crate::types::{DomainStatus, OptimizationResource};
 #[cfg(feature = "api-jobs")]
 use crate::types::{JobResponse, SubmitJobRequest};
 use crate::{ApiError, Client};
+pub use error::WaitError;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
