@@ -1,8 +1,7 @@
 //! The error of every request, [`ApiError`], and the convention the crate's
-//! errors share; [`ConfigError`](crate::ConfigError) (building a client)
-//! lives beside the settings it names, in `config`, and
-//! [`WaitError`](crate::wait::WaitError) (waiting for a resource) beside
-//! the waits.
+//! errors share; `ConfigError` (building a client) lives beside the
+//! settings it names, in `config`, and `WaitError` (waiting for a resource)
+//! beside the waits, in `wait`.
 //!
 //! One convention for all three: `Display` is the whole story on one line,
 //! cause included (`get_job: cannot connect to 127.0.0.1:9: connection
@@ -12,6 +11,13 @@
 //! the same one line (it is what `main` prints for an error it returns);
 //! the alternate form `{:#?}` is a structured dump of the parts. Neither
 //! ever shows a secret.
+//!
+//! `hook.rs` holds what the request hook in `client.rs` hands over: an
+//! error response's body, read once, and the attempts of a request that
+//! got no response. A generated operation's error comes in through
+//! `ApiError::from_operation`, beside the client's state in `client.rs`.
+
+mod hook;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -25,8 +31,9 @@ use crate::retry::{self, Failure};
 use crate::types::{HttpValidationError, ValidationError};
 use crate::wording::{Seconds, excerpt, root_cause};
 
-/// Error bodies are read up to this many bytes (the rest is dropped).
-const MAX_ERROR_BODY: usize = 64 * 1024;
+use hook::{BufferedError, MAX_ERROR_BODY, attempts_of};
+pub(crate) use hook::{RequestMeta, buffer_error_body, with_attempts};
+
 const CORRELATION_ID: &str = "x-correlation-id";
 
 /// What kind of failure an [`ApiError`] is.
@@ -338,24 +345,20 @@ impl ApiError {
         self
     }
 
-    /// The error of a generated operation's `send()`: every operation of the
-    /// spec converts its `progenitor_client::Error<E>` here, with the
-    /// client's state (for the request timeout in messages).
-    #[doc(hidden)]
-    pub fn from_operation<E, I>(
+    /// The error of a generated operation's `send()`, given the client's
+    /// request timeout (for messages). `ApiError::from_operation`, which
+    /// generated code calls, finds the timeout in the client's state and
+    /// lives beside it, in `client.rs`.
+    pub(crate) fn from_generated<E>(
         error: progenitor_client::Error<E>,
-        inner: &I,
+        timeout: Option<Duration>,
         operation: &'static str,
         expected: &'static str,
     ) -> Self
     where
         E: fmt::Debug + Send + Sync + 'static,
-        I: Any,
     {
         use progenitor_client::Error as E;
-        let timeout = (inner as &dyn Any)
-            .downcast_ref::<crate::ClientState>()
-            .map(|state| state.config.request_timeout());
         let error = match error {
             E::InvalidRequest(message) => {
                 return Self::invalid_request(Cow::Borrowed(operation), message);
@@ -573,100 +576,6 @@ fn summarize(errors: &[ValidationError]) -> Option<String> {
         text.push_str(&format!(" (and {} more)", errors.len() - 1));
     }
     Some(text)
-}
-
-/// The fragment that carries a failed request's attempts. A transport
-/// failure reaches [`ApiError`] only as a `reqwest::Error` (progenitor's
-/// `ClientHooks::exec` returns `reqwest::Result`), which cannot carry data
-/// of ours; its URL can, and a fragment is never sent anywhere.
-const ATTEMPTS_FRAGMENT: &str = "ionworks-attempts=";
-
-/// `error`, noting that the request was sent `attempts` times.
-pub(crate) fn with_attempts(mut error: reqwest::Error, attempts: u32) -> reqwest::Error {
-    if let Some(url) = error.url_mut() {
-        url.set_fragment(Some(&format!("{ATTEMPTS_FRAGMENT}{attempts}")));
-    }
-    error
-}
-
-/// The attempts [`with_attempts`] noted on `error`.
-fn attempts_of(error: &reqwest::Error) -> Option<u32> {
-    error
-        .url()?
-        .fragment()?
-        .strip_prefix(ATTEMPTS_FRAGMENT)?
-        .parse()
-        .ok()
-}
-
-/// Which request a buffered error response belongs to.
-pub(crate) struct RequestMeta<'a> {
-    pub(crate) operation: &'a str,
-    pub(crate) method: reqwest::Method,
-    pub(crate) retries: u32,
-    /// A retry was allowed but the body (an upload stream) was already read.
-    pub(crate) not_replayed: bool,
-}
-
-/// Parsed error body, carried in the response's extensions so that
-/// converting to [`ApiError`] needs no I/O.
-#[derive(Clone)]
-struct BufferedError {
-    details: ErrorDetails,
-}
-
-/// Reads an error response's body (up to [`MAX_ERROR_BODY`]) once, parses
-/// it, and returns an equivalent response with the body buffered.
-pub(crate) async fn buffer_error_body(
-    mut response: reqwest::Response,
-    meta: RequestMeta<'_>,
-) -> reqwest::Result<reqwest::Response> {
-    use reqwest::ResponseBuilderExt;
-    let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
-    let not_followed = response
-        .extensions_mut()
-        .remove::<crate::redirect::NotFollowed>();
-    let mut headers = std::mem::take(response.headers_mut());
-    let mut body = Vec::new();
-    // A body that fails half-way is kept as far as it was read.
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    let mut details = ErrorDetails::parse(&body);
-    if meta.not_replayed {
-        details.note = Some(Cow::Borrowed(
-            "not retried: the upload stream was already sent and cannot be read again",
-        ));
-    }
-    if let Some(crate::redirect::NotFollowed(reason)) = not_followed {
-        details.note = Some(Cow::Owned(reason));
-    }
-    tracing::debug!(
-        operation = meta.operation,
-        status = status.as_u16(),
-        method = meta.method.as_str(),
-        retries = meta.retries,
-        code = details.code.as_deref(),
-        "error response"
-    );
-    headers.remove(reqwest::header::TRANSFER_ENCODING);
-    headers.remove(reqwest::header::CONTENT_ENCODING);
-    headers.insert(reqwest::header::CONTENT_LENGTH, body.len().into());
-    let mut rebuilt = http::Response::builder()
-        .url(url)
-        .body(body)
-        .unwrap_or_else(|e| http::Response::new(e.to_string().into_bytes()));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(BufferedError { details });
-    Ok(reqwest::Response::from(rebuilt))
 }
 
 /// `{:?}` is the one-line message; `{:#?}` the parts (kind, status,
