@@ -1,7 +1,11 @@
 //! Making the client: the [`ClientBuilder`], the headers and HTTP client it
-//! builds from the resolved settings, and the one hook every request goes
-//! through (headers, timeout, compression, retries, tracing, error bodies).
+//! builds from the resolved settings, the one hook every request goes
+//! through (headers, timeout, compression, retries, tracing, error bodies),
+//! and `ApiError::from_operation`, where a generated operation's error
+//! comes in. Both use `error` (the hook hands error bodies to it); `error`
+//! uses nothing here.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +16,9 @@ use reqwest::header::{
 };
 use tracing::Instrument;
 
-use crate::config::{Config, CredentialKind, DEFAULT_CONNECT_TIMEOUT, Settings};
-use crate::error::ConfigError;
+use crate::config::{Config, ConfigError, CredentialKind, DEFAULT_CONNECT_TIMEOUT, Settings};
 use crate::retry::RetryPolicy;
-use crate::{Client, error, retry};
+use crate::{ApiError, Client, error, retry};
 
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 const X_ORGANIZATION_ID: HeaderName = HeaderName::from_static("x-organization-id");
@@ -395,6 +398,30 @@ impl ClientHooks<ClientState> for Client {
         // boxed, once per call, so that every operation's own future stays
         // small and is not copied as it is set up and polled.
         Box::pin(self.execute(request, info.operation_id, retry::ReadBody::Json)).await
+    }
+}
+
+// The other half of the generated operations' seam: what their `send()`
+// returns on failure, with the request timeout from the client's state.
+impl ApiError {
+    /// The error of a generated operation's `send()`: every operation of the
+    /// spec converts its `progenitor_client::Error<E>` here, with the
+    /// client's state (for the request timeout in messages).
+    #[doc(hidden)]
+    pub fn from_operation<E, I>(
+        error: progenitor_client::Error<E>,
+        inner: &I,
+        operation: &'static str,
+        expected: &'static str,
+    ) -> Self
+    where
+        E: fmt::Debug + Send + Sync + 'static,
+        I: Any,
+    {
+        let timeout = (inner as &dyn Any)
+            .downcast_ref::<ClientState>()
+            .map(|state| state.config.request_timeout());
+        Self::from_generated(error, timeout, operation, expected)
     }
 }
 

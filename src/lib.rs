@@ -330,13 +330,14 @@ pub mod time_series;
 mod tls;
 pub mod upload;
 pub mod wait;
+mod wording;
 
 pub use client::{ClientBuilder, ClientState, GZIP_THRESHOLD};
 pub use config::{
-    Config, CredentialKind, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, ENV_API_KEY, ENV_API_TOKEN,
-    ENV_API_URL, ENV_ORGANIZATION_ID, Source,
+    Config, ConfigError, CredentialKind, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, ENV_API_KEY,
+    ENV_API_TOKEN, ENV_API_URL, ENV_ORGANIZATION_ID, Source,
 };
-pub use error::{ApiError, ConfigError, ErrorKind};
+pub use error::{ApiError, ErrorKind};
 pub use existing::create_or_get;
 pub use raw::RawRequest;
 /// The HTTP client crate the SDK is built on (for [`ClientBuilder::http_client`]

@@ -234,7 +234,7 @@ impl<'a> RawRequest<'a> {
         }
         let timeout = self.timeout.unwrap_or(config.request_timeout());
         let mut request = builder.timeout(timeout).build().map_err(|e| {
-            ApiError::invalid_request(operation.clone(), crate::error::root_cause(&e))
+            ApiError::invalid_request(operation.clone(), crate::wording::root_cause(&e))
         })?;
         if let Some(form) = self.form {
             crate::upload::attach(&mut request, form)

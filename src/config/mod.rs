@@ -1,12 +1,16 @@
 //! Settings: what the caller and the environment say, resolved into a
-//! [`Config`] and a credential. No HTTP types here; `client.rs` turns the
-//! result into headers and an HTTP client.
+//! [`Config`] and a credential, or a [`ConfigError`] (in `error.rs`). No
+//! HTTP types here; `client.rs` turns the result into headers and an HTTP
+//! client.
+
+mod error;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::ConfigError;
+pub use error::ConfigError;
+
 use crate::retry::RetryPolicy;
 
 /// Base URL used when neither the builder nor `IONWORKS_API_URL` sets one.

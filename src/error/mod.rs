@@ -1,5 +1,7 @@
-//! The crate's error types: [`ApiError`] (every request), [`ConfigError`]
-//! (building a client) and [`WaitError`] (waiting for a resource).
+//! The error of every request, [`ApiError`], and the convention the crate's
+//! errors share; `ConfigError` (building a client) lives beside the
+//! settings it names, in `config`, and `WaitError` (waiting for a resource)
+//! beside the waits, in `wait`.
 //!
 //! One convention for all three: `Display` is the whole story on one line,
 //! cause included (`get_job: cannot connect to 127.0.0.1:9: connection
@@ -9,6 +11,13 @@
 //! the same one line (it is what `main` prints for an error it returns);
 //! the alternate form `{:#?}` is a structured dump of the parts. Neither
 //! ever shows a secret.
+//!
+//! `hook.rs` holds what the request hook in `client.rs` hands over: an
+//! error response's body, read once, and the attempts of a request that
+//! got no response. A generated operation's error comes in through
+//! `ApiError::from_operation`, beside the client's state in `client.rs`.
+
+mod hook;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -20,11 +29,11 @@ use serde_json::Value;
 
 use crate::retry::{self, Failure};
 use crate::types::{HttpValidationError, ValidationError};
+use crate::wording::{Seconds, excerpt, root_cause};
 
-/// Error bodies are read up to this many bytes (the rest is dropped).
-const MAX_ERROR_BODY: usize = 64 * 1024;
-/// Characters of a non-JSON body shown in messages.
-const EXCERPT_CHARS: usize = 200;
+use hook::{BufferedError, MAX_ERROR_BODY, attempts_of};
+pub(crate) use hook::{RequestMeta, buffer_error_body, with_attempts};
+
 const CORRELATION_ID: &str = "x-correlation-id";
 
 /// What kind of failure an [`ApiError`] is.
@@ -239,6 +248,13 @@ impl ApiError {
         }
     }
 
+    /// An error of kind [`ErrorKind::Other`] that says `message`.
+    pub(crate) fn other(message: String) -> Self {
+        let mut error = Self::new(ErrorKind::Other);
+        error.extra.details = ErrorDetails::message(message);
+        error
+    }
+
     /// A client-side refusal (bad argument) for `operation`.
     pub(crate) fn invalid_request(operation: Cow<'static, str>, message: String) -> Self {
         let mut error = Self::new(ErrorKind::InvalidRequest);
@@ -329,24 +345,20 @@ impl ApiError {
         self
     }
 
-    /// The error of a generated operation's `send()`: every operation of the
-    /// spec converts its `progenitor_client::Error<E>` here, with the
-    /// client's state (for the request timeout in messages).
-    #[doc(hidden)]
-    pub fn from_operation<E, I>(
+    /// The error of a generated operation's `send()`, given the client's
+    /// request timeout (for messages). `ApiError::from_operation`, which
+    /// generated code calls, finds the timeout in the client's state and
+    /// lives beside it, in `client.rs`.
+    pub(crate) fn from_generated<E>(
         error: progenitor_client::Error<E>,
-        inner: &I,
+        timeout: Option<Duration>,
         operation: &'static str,
         expected: &'static str,
     ) -> Self
     where
         E: fmt::Debug + Send + Sync + 'static,
-        I: Any,
     {
         use progenitor_client::Error as E;
-        let timeout = (inner as &dyn Any)
-            .downcast_ref::<crate::ClientState>()
-            .map(|state| state.config.request_timeout());
         let error = match error {
             E::InvalidRequest(message) => {
                 return Self::invalid_request(Cow::Borrowed(operation), message);
@@ -374,11 +386,7 @@ impl ApiError {
                 error
             }
             E::InvalidResponsePayload(bytes, e) => Self::decode(e.to_string(), &bytes),
-            E::Custom(message) => {
-                let mut error = Self::new(ErrorKind::Other);
-                error.extra.details = ErrorDetails::message(message);
-                error
-            }
+            E::Custom(message) => Self::other(message),
         };
         error.in_operation(operation)
     }
@@ -498,44 +506,6 @@ impl fmt::Display for ApiError {
 /// The message is complete: no `source()` (see the module docs).
 impl std::error::Error for ApiError {}
 
-/// A duration for people: `60 s`, `1.5 s`, `250 ms`.
-pub(crate) struct Seconds(pub(crate) Duration);
-
-impl fmt::Display for Seconds {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
-        if d < Duration::from_secs(1) {
-            write!(f, "{} ms", d.as_millis())
-        } else if d.subsec_millis() == 0 {
-            write!(f, "{} s", d.as_secs())
-        } else {
-            write!(f, "{:.1} s", d.as_secs_f64())
-        }
-    }
-}
-
-/// The innermost cause of `error`, as people say it: `connection refused`
-/// rather than `error sending request for url (…): client error (Connect):
-/// tcp connect error: Connection refused (os error 111)`.
-pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    let text = cause.to_string();
-    let text = match text.rfind(" (os error ") {
-        Some(at) if text.ends_with(')') => &text[..at],
-        _ => text.as_str(),
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) if chars.clone().next().is_some_and(char::is_lowercase) => {
-            first.to_lowercase().chain(chars).collect()
-        }
-        _ => text.to_string(),
-    }
-}
-
 /// What the server's error body said.
 #[derive(Clone, Debug, Default)]
 struct ErrorDetails {
@@ -608,352 +578,6 @@ fn summarize(errors: &[ValidationError]) -> Option<String> {
     Some(text)
 }
 
-/// At most [`EXCERPT_CHARS`] characters, whitespace collapsed to one line.
-fn excerpt(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let mut out = String::new();
-    let mut words = text.split_whitespace();
-    let mut cut = false;
-    for (i, word) in words.by_ref().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(word);
-        if out.chars().count() > EXCERPT_CHARS {
-            out = out.chars().take(EXCERPT_CHARS).collect();
-            cut = true;
-            break;
-        }
-    }
-    if cut || words.next().is_some() {
-        out.push('…');
-    }
-    (!out.is_empty()).then_some(out)
-}
-
-/// The fragment that carries a failed request's attempts. A transport
-/// failure reaches [`ApiError`] only as a `reqwest::Error` (progenitor's
-/// `ClientHooks::exec` returns `reqwest::Result`), which cannot carry data
-/// of ours; its URL can, and a fragment is never sent anywhere.
-const ATTEMPTS_FRAGMENT: &str = "ionworks-attempts=";
-
-/// `error`, noting that the request was sent `attempts` times.
-pub(crate) fn with_attempts(mut error: reqwest::Error, attempts: u32) -> reqwest::Error {
-    if let Some(url) = error.url_mut() {
-        url.set_fragment(Some(&format!("{ATTEMPTS_FRAGMENT}{attempts}")));
-    }
-    error
-}
-
-/// The attempts [`with_attempts`] noted on `error`.
-fn attempts_of(error: &reqwest::Error) -> Option<u32> {
-    error
-        .url()?
-        .fragment()?
-        .strip_prefix(ATTEMPTS_FRAGMENT)?
-        .parse()
-        .ok()
-}
-
-/// Which request a buffered error response belongs to.
-pub(crate) struct RequestMeta<'a> {
-    pub(crate) operation: &'a str,
-    pub(crate) method: reqwest::Method,
-    pub(crate) retries: u32,
-    /// A retry was allowed but the body (an upload stream) was already read.
-    pub(crate) not_replayed: bool,
-}
-
-/// Parsed error body, carried in the response's extensions so that
-/// converting to [`ApiError`] needs no I/O.
-#[derive(Clone)]
-struct BufferedError {
-    details: ErrorDetails,
-}
-
-/// Reads an error response's body (up to [`MAX_ERROR_BODY`]) once, parses
-/// it, and returns an equivalent response with the body buffered.
-pub(crate) async fn buffer_error_body(
-    mut response: reqwest::Response,
-    meta: RequestMeta<'_>,
-) -> reqwest::Result<reqwest::Response> {
-    use reqwest::ResponseBuilderExt;
-    let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
-    let not_followed = response
-        .extensions_mut()
-        .remove::<crate::redirect::NotFollowed>();
-    let mut headers = std::mem::take(response.headers_mut());
-    let mut body = Vec::new();
-    // A body that fails half-way is kept as far as it was read.
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    let mut details = ErrorDetails::parse(&body);
-    if meta.not_replayed {
-        details.note = Some(Cow::Borrowed(
-            "not retried: the upload stream was already sent and cannot be read again",
-        ));
-    }
-    if let Some(crate::redirect::NotFollowed(reason)) = not_followed {
-        details.note = Some(Cow::Owned(reason));
-    }
-    tracing::debug!(
-        operation = meta.operation,
-        status = status.as_u16(),
-        method = meta.method.as_str(),
-        retries = meta.retries,
-        code = details.code.as_deref(),
-        "error response"
-    );
-    headers.remove(reqwest::header::TRANSFER_ENCODING);
-    headers.remove(reqwest::header::CONTENT_ENCODING);
-    headers.insert(reqwest::header::CONTENT_LENGTH, body.len().into());
-    let mut rebuilt = http::Response::builder()
-        .url(url)
-        .body(body)
-        .unwrap_or_else(|e| http::Response::new(e.to_string().into_bytes()));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(BufferedError { details });
-    Ok(reqwest::Response::from(rebuilt))
-}
-
-/// Why a [`Client`](crate::Client) could not be built. Messages name the
-/// setting or environment variable at fault and never contain a secret.
-#[non_exhaustive]
-pub enum ConfigError {
-    /// No API key or token, neither on the builder nor in the environment.
-    MissingCredentials,
-    /// The base URL does not parse or is not a plain http(s) URL.
-    InvalidUrl {
-        /// `IONWORKS_API_URL` or `ClientBuilder::base_url`.
-        setting: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A credential contains characters not allowed in an HTTP header.
-    InvalidCredential {
-        /// The variable or builder method it came from.
-        setting: &'static str,
-    },
-    /// The organization id contains characters not allowed in an HTTP header.
-    InvalidOrganizationId {
-        /// The variable or builder method it came from.
-        setting: &'static str,
-    },
-    /// The user agent contains characters not allowed in an HTTP header.
-    InvalidUserAgent,
-    /// A timeout of zero.
-    ZeroTimeout {
-        /// `ClientBuilder::connect_timeout` or `ClientBuilder::request_timeout`.
-        setting: &'static str,
-    },
-    /// `connect_timeout` cannot be applied to a caller's `reqwest::Client`.
-    ConnectTimeoutWithHttpClient,
-    /// reqwest could not build its client; the message shows its cause.
-    HttpClient(reqwest::Error),
-    /// The TLS configuration could not be made (for example, no root
-    /// certificates could be loaded from the system).
-    Tls(Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::config::{ENV_API_KEY, ENV_API_TOKEN};
-        match self {
-            Self::MissingCredentials => write!(
-                f,
-                "no Ionworks credentials: set {ENV_API_TOKEN} or {ENV_API_KEY}, \
-                 or pass bearer_token/api_key to Client::builder()"
-            ),
-            Self::InvalidUrl { setting, reason } => {
-                write!(f, "{setting} is not a valid API URL: {reason}")
-            }
-            Self::InvalidCredential { setting } | Self::InvalidOrganizationId { setting } => {
-                write!(
-                    f,
-                    "{setting} contains characters that are not allowed in an HTTP header"
-                )
-            }
-            Self::InvalidUserAgent => write!(
-                f,
-                "ClientBuilder::user_agent contains characters that are not allowed in an HTTP header"
-            ),
-            Self::ZeroTimeout { setting } => write!(f, "{setting} must be greater than zero"),
-            Self::ConnectTimeoutWithHttpClient => write!(
-                f,
-                "ClientBuilder::connect_timeout cannot be applied to a caller's reqwest::Client \
-                 (ClientBuilder::http_client); set it on that client instead"
-            ),
-            Self::HttpClient(e) => write!(f, "cannot build the HTTP client: {}", root_cause(e)),
-            Self::Tls(e) => write!(f, "cannot set up TLS: {}", root_cause(e.as_ref())),
-        }
-    }
-}
-
-/// The message is complete: no `source()` (see the module docs).
-impl std::error::Error for ConfigError {}
-
-/// Why a wait did not end with a successful resource.
-#[non_exhaustive]
-pub enum WaitError<R> {
-    /// The resource ended failed or canceled; it carries the final resource
-    /// (for a job, its `error` and `error_code`).
-    Failed(Box<R>),
-    /// The deadline passed first.
-    TimedOut {
-        /// The last resource seen, if any poll succeeded.
-        last: Option<Box<R>>,
-        /// Polls made.
-        polls: u32,
-        /// Time waited.
-        elapsed: Duration,
-    },
-    /// A permanent error (401, 403, 404, 422, …) ended the wait at once.
-    Api(ApiError),
-    /// The request that was to start the resource failed
-    /// ([`submit_and_wait`](crate::Client::submit_and_wait),
-    /// [`resubmit_and_wait`](crate::Client::resubmit_and_wait)); nothing was
-    /// waited for.
-    Start(ApiError),
-    /// The cancellation future given to
-    /// [`Wait::cancel_on`](crate::wait::Wait::cancel_on) completed.
-    Cancelled {
-        /// Polls made.
-        polls: u32,
-        /// Time waited.
-        elapsed: Duration,
-    },
-}
-
-impl<R> WaitError<R> {
-    /// The API error behind [`Api`](Self::Api) or [`Start`](Self::Start).
-    pub fn api_error(&self) -> Option<&ApiError> {
-        match self {
-            Self::Api(e) | Self::Start(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl<R: crate::wait::Pollable> fmt::Display for WaitError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Failed(r) => {
-                write!(f, "{}", R::KIND)?;
-                if let Some(id) = r.id() {
-                    write!(f, " {id}")?;
-                }
-                write!(f, " ended unsuccessfully with status {}", r.status_text())?;
-                match r.failure() {
-                    (Some(code), Some(message)) => write!(f, ": {code}: {message}"),
-                    (Some(one), None) | (None, Some(one)) => write!(f, ": {one}"),
-                    (None, None) => Ok(()),
-                }
-            }
-            Self::TimedOut {
-                last,
-                polls,
-                elapsed,
-            } => write!(
-                f,
-                "{} still {} after {} ({polls} polls)",
-                R::KIND,
-                last.as_ref()
-                    .map_or_else(|| "unknown".to_string(), |r| r.status_text()),
-                Seconds(*elapsed)
-            ),
-            Self::Api(e) => write!(f, "waiting for {} failed: {e}", R::KIND),
-            Self::Start(e) => write!(f, "starting the {} failed: {e}", R::KIND),
-            Self::Cancelled { polls, elapsed } => write!(
-                f,
-                "waiting for {} cancelled after {} ({polls} polls)",
-                R::KIND,
-                Seconds(*elapsed)
-            ),
-        }
-    }
-}
-
-/// The message is complete: no `source()` (see the module docs).
-impl<R: crate::wait::Pollable> std::error::Error for WaitError<R> {}
-
-/// `{:?}` is the one-line message; `{:#?}` the parts.
-impl<R: crate::wait::Pollable> fmt::Debug for WaitError<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !f.alternate() {
-            return fmt::Display::fmt(self, f);
-        }
-        match self {
-            Self::Failed(r) => f.debug_tuple("Failed").field(r).finish(),
-            Self::TimedOut {
-                last,
-                polls,
-                elapsed,
-            } => f
-                .debug_struct("TimedOut")
-                .field("last", last)
-                .field("polls", polls)
-                .field("elapsed", elapsed)
-                .finish(),
-            Self::Api(e) => f.debug_tuple("Api").field(e).finish(),
-            Self::Start(e) => f.debug_tuple("Start").field(e).finish(),
-            Self::Cancelled { polls, elapsed } => f
-                .debug_struct("Cancelled")
-                .field("polls", polls)
-                .field("elapsed", elapsed)
-                .finish(),
-        }
-    }
-}
-
-/// `?` on a wait's result in a function that returns [`crate::Result`]:
-/// an API error stays itself; a failed, timed-out or cancelled wait becomes
-/// an error of kind [`ErrorKind::Other`] with the wait's message (which
-/// names the resource, its status, error code and message).
-impl<R: crate::wait::Pollable> From<WaitError<R>> for ApiError {
-    fn from(error: WaitError<R>) -> Self {
-        match error {
-            WaitError::Api(e) | WaitError::Start(e) => e,
-            other => {
-                let mut e = Self::new(ErrorKind::Other);
-                e.extra.details = ErrorDetails::message(other.to_string());
-                e
-            }
-        }
-    }
-}
-
-/// `{:?}` is the one-line message; `{:#?}` the variant and its setting.
-impl fmt::Debug for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !f.alternate() {
-            return fmt::Display::fmt(self, f);
-        }
-        let name = match self {
-            Self::MissingCredentials => "MissingCredentials",
-            Self::InvalidUrl { .. } => "InvalidUrl",
-            Self::InvalidCredential { .. } => "InvalidCredential",
-            Self::InvalidOrganizationId { .. } => "InvalidOrganizationId",
-            Self::InvalidUserAgent => "InvalidUserAgent",
-            Self::ZeroTimeout { .. } => "ZeroTimeout",
-            Self::ConnectTimeoutWithHttpClient => "ConnectTimeoutWithHttpClient",
-            Self::HttpClient(_) => "HttpClient",
-            Self::Tls(_) => "Tls",
-        };
-        f.debug_struct(name)
-            .field("message", &self.to_string())
-            .finish()
-    }
-}
-
 /// `{:?}` is the one-line message; `{:#?}` the parts (kind, status,
 /// operation, the server's message and code, correlation id, …).
 impl fmt::Debug for ApiError {
@@ -977,6 +601,7 @@ impl fmt::Debug for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wording::EXCERPT_CHARS;
 
     #[test]
     fn bodies_parse() {
@@ -1010,20 +635,5 @@ mod tests {
         let e = d.excerpt.unwrap();
         assert!(e.starts_with("<html> <body>x x") && e.ends_with('…'), "{e}");
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
-    }
-
-    #[test]
-    fn durations_and_causes_for_people() {
-        let s = |d| Seconds(d).to_string();
-        assert_eq!(s(Duration::from_secs(60)), "60 s");
-        assert_eq!(s(Duration::from_millis(1500)), "1.5 s");
-        assert_eq!(s(Duration::from_millis(250)), "250 ms");
-        let io = std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "Connection refused (os error 111)",
-        );
-        assert_eq!(root_cause(&io), "connection refused");
-        let io = std::io::Error::other("TLS handshake: UnknownIssuer");
-        assert_eq!(root_cause(&io), "TLS handshake: UnknownIssuer");
     }
 }
