@@ -1,4 +1,4 @@
-//! Measurement data in: a time-series measurement uploaded in one call.
+//! Measurement data in: a time-series measurement uploaded, or extended, in one call.
 //!
 //! The API takes a measurement in three steps: `initiate-upload` answers
 //! a signed storage URL per file, each file (`time_series.parquet`, and
@@ -7,6 +7,10 @@
 //! (`processing_status` pending → running → ready, or failed).
 //! [`Client::upload_measurement`] does all of it and waits for the
 //! processing with the same [`Wait`] as any work.
+//! [`Client::extend_measurement`] appends rows the same way
+//! (`initiate-extend`, `PUT`, `confirm-extend`, then a wait), and
+//! `Client::upload_raw_data` (feature `api-raw-data`) keeps a raw cycler
+//! file of any format.
 //!
 //! Storage is another origin: the `PUT`s carry no API credentials (the
 //! signed URL is the authorization) and are never redirected. Files are
@@ -546,6 +550,18 @@ impl Client {
     /// to storage, confirm, then wait while the server stitches the rows
     /// in; a delta it could not apply is [`WaitError::Failed`] with its
     /// `processing_error`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ionworks::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use ionworks::upload::FilePart;
+    ///
+    /// let measurement = client
+    ///     .extend_measurement("measurement-id", FilePart::path("next-cycles.parquet"))
+    ///     .on_progress(|sent, total| eprintln!("{sent} of {total:?} bytes"))
+    ///     .await?;
+    /// println!("{} is {:?}", measurement.id, measurement.processing_status);
+    /// # Ok(()) }
+    /// ```
     pub fn extend_measurement(
         &self,
         id: impl Into<String>,
@@ -564,6 +580,18 @@ impl Client {
     /// `project_id` through signed storage: initiate, `PUT`, confirm; the
     /// record is named after the file unless [`name`](RawDataUpload::name)
     /// says otherwise, and its content type is guessed from the name.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ionworks::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use ionworks::upload::FilePart;
+    ///
+    /// let raw = client
+    ///     .upload_raw_data("project-id", FilePart::path("channel-7.res"))
+    ///     .source("Arbin export, channel 7")
+    ///     .await?;
+    /// println!("kept {} as {}", raw.filename, raw.id);
+    /// # Ok(()) }
+    /// ```
     #[cfg(feature = "api-raw-data")]
     #[cfg_attr(docsrs, doc(cfg(feature = "api-raw-data")))]
     pub fn upload_raw_data(
