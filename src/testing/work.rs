@@ -397,16 +397,7 @@ fn initiate_upload(state: &mut State, instance: &str) -> Answer {
     state.initiated.insert(id.clone(), instance.to_owned());
     let uploads: Vec<Value> = FILES
         .iter()
-        .map(|file| {
-            let path = format!("measurements/{id}/{file}");
-            let token = format!("{:016x}", fastrand::u64(..));
-            json!({
-                "filename": file,
-                "path": path,
-                "token": token,
-                "signed_url": format!("{}/{path}?token={token}", state.storage_url),
-            })
-        })
+        .map(|file| signed(state, file, format!("measurements/{id}/{file}")))
         .collect();
     (
         200,
