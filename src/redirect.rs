@@ -19,7 +19,7 @@ use reqwest::header::{
 };
 use reqwest::{Method, Url};
 
-use crate::upload::Replay;
+use crate::retry::Rebuild;
 
 /// Redirects followed for one request before giving up.
 pub(crate) const MAX_REDIRECTS: usize = 10;
@@ -48,7 +48,7 @@ pub(crate) async fn execute(
     client: &reqwest::Client,
     request: reqwest::Request,
     spare: Option<&reqwest::Request>,
-    replay: Option<&Replay>,
+    replay: Option<&Rebuild>,
 ) -> reqwest::Result<reqwest::Response> {
     let mut own = match spare {
         Some(_) => None,

@@ -69,6 +69,8 @@ use futures_util::stream::{self, BoxStream, Stream, StreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::retry::{Rebuild, RebuildBody};
+
 /// A stream of chunks, as a [`FilePart`] from a stream takes it.
 pub type ByteChunks = BoxStream<'static, Result<Bytes, std::io::Error>>;
 
@@ -541,14 +543,23 @@ fn counted(body: ByteChunks, total: Option<u64>, progress: Option<&ProgressFn>) 
     }
 }
 
+/// What the signed-URL uploads of `measurements`
+/// read of a file part. They exist with their tags' features (the
+/// column checks also with `parquet`); in a build without them these are
+/// unused.
+#[cfg_attr(
+    not(all(
+        feature = "api-raw-data",
+        feature = "api-cell-measurements",
+        feature = "api-cell-instances",
+        feature = "parquet"
+    )),
+    allow(dead_code)
+)]
 impl FilePart {
     /// Its bytes alone as a request body, from the start (a signed-URL
     /// upload sends the file itself, not a form): its length, when known,
     /// and the body; an error when it is a stream that was already read.
-    #[cfg_attr(
-        not(all(feature = "api-cell-measurements", feature = "api-cell-instances")),
-        allow(dead_code)
-    )]
     pub(crate) async fn request_body(
         &self,
         progress: Option<&Progress>,
@@ -561,7 +572,6 @@ impl FilePart {
     }
 
     /// The file it reads, if it is a path.
-    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub(crate) fn source_path(&self) -> Option<&Path> {
         match &self.source {
             Source::Path(p) => Some(p),
@@ -570,7 +580,6 @@ impl FilePart {
     }
 
     /// Its bytes, if it holds them.
-    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub(crate) fn source_bytes(&self) -> Option<&Bytes> {
         match &self.source {
             Source::Bytes(b) => Some(b),
@@ -579,37 +588,17 @@ impl FilePart {
     }
 
     /// Its file name, if it has one.
-    #[cfg_attr(
-        not(all(
-            feature = "api-raw-data",
-            feature = "api-cell-measurements",
-            feature = "api-cell-instances"
-        )),
-        allow(dead_code)
-    )]
     pub(crate) fn name(&self) -> Option<&str> {
         self.file_name.as_deref()
     }
 
     /// Its content type: as set, else guessed from its file name.
-    #[cfg_attr(
-        not(all(
-            feature = "api-raw-data",
-            feature = "api-cell-measurements",
-            feature = "api-cell-instances"
-        )),
-        allow(dead_code)
-    )]
     pub(crate) fn mime_type(&self) -> String {
         self.mime()
     }
 
     /// Whether it can be sent again from its start (a path or bytes, or a
     /// stream never read).
-    #[cfg_attr(
-        not(all(feature = "api-cell-measurements", feature = "api-cell-instances")),
-        allow(dead_code)
-    )]
     pub(crate) fn replayable(&self) -> bool {
         self.stream_unread()
     }
@@ -641,21 +630,6 @@ fn escape(value: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// A form attached to a request, kept so that the retry loop can build its
-/// body again (see [`attach`]).
-#[derive(Clone)]
-pub(crate) struct Replay(Arc<Form>);
-
-impl Replay {
-    /// The body again from the start; `None` when a stream was already read.
-    pub(crate) async fn body(&self) -> Option<reqwest::Body> {
-        if !self.0.replayable() {
-            return None;
-        }
-        self.0.body().await.ok().map(|(_, body)| body)
-    }
-}
-
 /// Puts `form` into `request`: its `Content-Type`, its `Content-Length` when
 /// known, its streamed body, and what the retry loop needs to send it again.
 ///
@@ -677,34 +651,18 @@ pub async fn attach(request: &mut reqwest::Request, form: Form) -> Result<(), St
         }
     }
     *request.body_mut() = Some(body);
-    let taken = std::mem::replace(request, placeholder(request));
-    *request = with_replay(taken, Replay(Arc::new(form)))?;
-    Ok(())
+    Rebuild::new(form).attach(request)
 }
 
-fn placeholder(request: &reqwest::Request) -> reqwest::Request {
-    reqwest::Request::new(request.method().clone(), request.url().clone())
-}
-
-/// reqwest keeps a request's extensions private; they travel through its
-/// conversions to and from `http::Request` (reqwest 0.13
-/// `async_impl/request.rs`, `TryFrom` both ways keep `extensions`).
-fn with_replay(request: reqwest::Request, replay: Replay) -> Result<reqwest::Request, String> {
-    let url = request.url().to_string();
-    let mut http = http::Request::<reqwest::Body>::try_from(request)
-        .map_err(|e| format!("cannot send a form to {url}: {e}"))?;
-    http.extensions_mut().insert(replay);
-    reqwest::Request::try_from(http).map_err(|e| format!("cannot send a form to {url}: {e}"))
-}
-
-/// The form `request` carries, taken out of it. Only called for a request
-/// whose body cannot be cloned; for one made by [`attach`], whose round
-/// trip through `http::Request` already succeeded, the conversion cannot
-/// fail.
-pub(crate) fn take_replay(
-    request: reqwest::Request,
-) -> Result<(reqwest::Request, Option<Replay>), reqwest::Error> {
-    let mut http = http::Request::<reqwest::Body>::try_from(request)?;
-    let replay = http.extensions_mut().remove::<Replay>();
-    Ok((reqwest::Request::try_from(http)?, replay))
+/// A form builds its body again from the start, unless a stream in it was
+/// already read.
+impl RebuildBody for Form {
+    fn rebuild(&self) -> futures_util::future::BoxFuture<'_, Option<reqwest::Body>> {
+        Box::pin(async move {
+            if !self.replayable() {
+                return None;
+            }
+            self.body().await.ok().map(|(_, body)| body)
+        })
+    }
 }

@@ -52,19 +52,6 @@ pub enum ErrorKind {
     Other,
 }
 
-/// How a request failed without a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TransportKind {
-    /// The connection was never made: nothing reached the server.
-    Connect,
-    /// No (complete) response within the request timeout.
-    Timeout,
-    /// The response body broke off.
-    Body,
-    /// Anything else (reset, protocol error, …).
-    Other,
-}
-
 /// A documented error body, kept with its type for [`ApiError::error_body`].
 trait ErrorBody: Any + fmt::Debug + Send + Sync {
     fn as_any(&self) -> &dyn Any;
@@ -121,7 +108,7 @@ struct Extra {
     correlation_id: Option<String>,
     retry_after: Option<Duration>,
     /// How the exchange failed, its root cause and the server (`host:port`).
-    transport: Option<(TransportKind, String, Option<String>)>,
+    transport: Option<(Failure, String, Option<String>)>,
     timeout: Option<Duration>,
     /// Requests sent before giving up (set when the failure was retried).
     attempts: Option<u32>,
@@ -212,11 +199,11 @@ impl ApiError {
     }
     /// No connection could be made: nothing reached the server.
     pub fn is_connect(&self) -> bool {
-        matches!(self.extra.transport, Some((TransportKind::Connect, ..)))
+        matches!(self.extra.transport, Some((Failure::Connect, ..)))
     }
     /// No response arrived within the request timeout.
     pub fn is_timeout(&self) -> bool {
-        matches!(self.extra.transport, Some((TransportKind::Timeout, ..)))
+        matches!(self.extra.transport, Some((Failure::Timeout, ..)))
     }
     /// How long the server asked the client to wait (`Retry-After`, in
     /// seconds or as an HTTP date), uncapped.
@@ -230,11 +217,9 @@ impl ApiError {
 
     /// The failure as the retry rules see it.
     pub(crate) fn failure(&self) -> Failure {
-        match (self.status, self.extra.transport.as_ref().map(|(k, ..)| *k)) {
+        match (self.status, &self.extra.transport) {
             (Some(status), _) => Failure::Status(status),
-            (None, Some(TransportKind::Connect)) => Failure::Connect,
-            (None, Some(TransportKind::Timeout)) => Failure::Timeout,
-            (None, Some(_)) => Failure::Transport,
+            (None, Some((failure, ..))) => *failure,
             (None, None) => Failure::Other,
         }
     }
@@ -305,15 +290,7 @@ impl ApiError {
 
     /// A request that got no response.
     pub(crate) fn from_transport(error: &reqwest::Error, timeout: Option<Duration>) -> Self {
-        let kind = if error.is_connect() {
-            TransportKind::Connect
-        } else if error.is_timeout() {
-            TransportKind::Timeout
-        } else if error.is_body() || error.is_decode() {
-            TransportKind::Body
-        } else {
-            TransportKind::Other
-        };
+        let kind = Failure::of(error);
         let server = error.url().and_then(|url| {
             let host = url.host_str()?;
             Some(match url.port_or_known_default() {
@@ -405,7 +382,7 @@ impl ApiError {
     /// A connection failure, for unit tests.
     pub(crate) fn transport() -> Self {
         let mut error = Self::new(ErrorKind::Transport);
-        error.extra.transport = Some((TransportKind::Connect, "connection refused".into(), None));
+        error.extra.transport = Some((Failure::Connect, "connection refused".into(), None));
         error
     }
 }
@@ -462,20 +439,20 @@ impl fmt::Display for ApiError {
                     .extra
                     .transport
                     .as_ref()
-                    .map_or((TransportKind::Other, "", None), |(k, c, s)| {
+                    .map_or((Failure::Transport, "", None), |(k, c, s)| {
                         (*k, c.as_str(), s.as_deref())
                     });
                 match kind {
-                    TransportKind::Connect => match server {
+                    Failure::Connect => match server {
                         Some(server) => write!(f, "cannot connect to {server}: {cause}"),
                         None => write!(f, "cannot connect: {cause}"),
                     },
-                    TransportKind::Timeout => match self.extra.timeout {
+                    Failure::Timeout => match self.extra.timeout {
                         Some(t) => write!(f, "timed out after {}", Seconds(t)),
                         None => f.write_str("timed out"),
                     },
-                    TransportKind::Body => write!(f, "reading the response failed: {cause}"),
-                    TransportKind::Other => write!(f, "request failed: {cause}"),
+                    Failure::Body => write!(f, "reading the response failed: {cause}"),
+                    _ => write!(f, "request failed: {cause}"),
                 }?;
                 match self.extra.attempts {
                     Some(n) if n > 1 => write!(f, " ({n} attempts)"),

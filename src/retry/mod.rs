@@ -14,7 +14,7 @@
 //!
 //! [`ApiError::is_retryable`]: crate::ApiError::is_retryable
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode, header::HeaderValue};
 
@@ -27,10 +27,29 @@ pub(crate) enum Failure {
     Connect,
     /// No response within the timeout: the server may have processed it.
     Timeout,
-    /// The exchange broke off after sending.
+    /// The response's body broke off.
+    Body,
+    /// The exchange broke off otherwise (reset, protocol error, …).
     Transport,
     /// A failure on this side (invalid request, undecodable success body).
     Other,
+}
+
+impl Failure {
+    /// The failure of an exchange that ended in `error` (no response, or a
+    /// response whose body broke off): the crate's one reading of a
+    /// `reqwest::Error`, for retries and for [`ApiError`](crate::ApiError).
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
+        if error.is_connect() {
+            Self::Connect
+        } else if error.is_timeout() {
+            Self::Timeout
+        } else if error.is_body() || error.is_decode() {
+            Self::Body
+        } else {
+            Self::Transport
+        }
+    }
 }
 
 /// What to do about a failure.
@@ -49,7 +68,7 @@ pub(crate) enum Disposition {
 pub(crate) fn is_transient(failure: Failure) -> bool {
     match failure {
         Failure::Status(s) => matches!(s.as_u16(), 408 | 429 | 500 | 502 | 503 | 504),
-        Failure::Connect | Failure::Timeout | Failure::Transport => true,
+        Failure::Connect | Failure::Timeout | Failure::Body | Failure::Transport => true,
         Failure::Other => false,
     }
 }
@@ -256,210 +275,9 @@ fn parse_http_date(text: &str) -> Option<SystemTime> {
     Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
 }
 
-/// What one request cost: retries made and time until the final response.
-pub(crate) struct Outcome {
-    pub(crate) result: reqwest::Result<reqwest::Response>,
-    pub(crate) retries: u32,
-    pub(crate) elapsed: Duration,
-    /// A retry the rule allowed did not happen: the body was a stream that
-    /// had already been read.
-    pub(crate) not_replayed: bool,
-}
+mod request_loop;
 
-/// The failure of an attempt that got no response.
-pub(crate) fn transport_failure(error: &reqwest::Error) -> Failure {
-    if error.is_connect() {
-        Failure::Connect
-    } else if error.is_timeout() {
-        Failure::Timeout
-    } else {
-        Failure::Transport
-    }
-}
-
-/// What a request needs to be sent again: itself (a buffered body clones
-/// cheaply), or its head and the form that builds its body again.
-enum Spare {
-    Clone(reqwest::Request),
-    Replay(reqwest::Request),
-    None,
-}
-
-/// Whether the request loop reads a success response's body before
-/// returning it, so that a body that breaks off is a failed attempt it can
-/// retry. It is read only when a retry could follow (a method the rule
-/// retries after a broken response, with retries left).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ReadBody {
-    /// Left to the caller, who may stream it.
-    Never,
-    /// Read when it is JSON, `application/json` or `…+json` (it is
-    /// decoded whole anyway; a stream such as NDJSON is left alone).
-    Json,
-    /// Always read.
-    Always,
-}
-
-impl ReadBody {
-    fn wants(self, response: &reqwest::Response) -> bool {
-        match self {
-            Self::Never => false,
-            Self::Always => true,
-            Self::Json => response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .map(|essence| essence.trim().to_ascii_lowercase())
-                .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json")),
-        }
-    }
-}
-
-/// `response` with its whole body read into memory; the error of a body
-/// that breaks off.
-async fn read_whole(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    use reqwest::ResponseBuilderExt as _;
-    use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING};
-    let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
-    let mut headers = std::mem::take(response.headers_mut());
-    let extensions = std::mem::take(response.extensions_mut());
-    let body = response.bytes().await?;
-    // The body is decoded already, and now has a known length.
-    headers.remove(TRANSFER_ENCODING);
-    headers.remove(CONTENT_ENCODING);
-    headers.insert(CONTENT_LENGTH, body.len().into());
-    let mut rebuilt = http::Response::builder()
-        .url(url)
-        .body(body)
-        .unwrap_or_else(|e| http::Response::new(e.to_string().into()));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().extend(extensions);
-    Ok(reqwest::Response::from(rebuilt))
-}
-
-/// Sends `request`, retrying as `policy` and [`disposition`] allow; `read`
-/// says whether a success response's body is read first.
-pub(crate) async fn send_with_retries(
-    client: &reqwest::Client,
-    policy: &RetryPolicy,
-    mut request: reqwest::Request,
-    read: ReadBody,
-) -> Outcome {
-    let start = Instant::now();
-    let method = request.method().clone();
-    let backoff = policy.backoff();
-    let mut rng = fastrand::Rng::new();
-    let mut retries = 0;
-    // A streamed form body is built again from its form (see `upload`).
-    let mut replay = None;
-    // Also taken without retries: a 307 or 308 within the API's origin
-    // sends the body again.
-    if request.body().is_some_and(|body| body.as_bytes().is_none()) {
-        match crate::upload::take_replay(request) {
-            Ok((taken, form)) => {
-                request = taken;
-                replay = form;
-            }
-            Err(e) => {
-                return Outcome {
-                    result: Err(e),
-                    retries,
-                    elapsed: start.elapsed(),
-                    not_replayed: false,
-                };
-            }
-        }
-    }
-    loop {
-        // The one copy of the request per attempt: for a retry, and for a
-        // redirect's next request (with a streamed body, its head).
-        let spare = if retries >= policy.max_retries {
-            Spare::None
-        } else if let Some(clone) = request.try_clone() {
-            Spare::Clone(clone)
-        } else if replay.is_some() {
-            Spare::Replay(crate::redirect::copy(&request))
-        } else {
-            Spare::None
-        };
-        let copy = match &spare {
-            Spare::Clone(r) | Spare::Replay(r) => Some(r),
-            Spare::None => None,
-        };
-        let mut result = crate::redirect::execute(client, request, copy, replay.as_ref()).await;
-        if retries < policy.max_retries
-            && disposition(&method, Failure::Transport) == Disposition::Retry
-            && let Ok(response) = result
-        {
-            result = if response.status().is_success() && read.wants(&response) {
-                read_whole(response).await
-            } else {
-                Ok(response)
-            };
-        }
-        let failure = match &result {
-            Ok(response) if response.status().is_success() => None,
-            Ok(response) => Some(Failure::Status(response.status())),
-            Err(error) => Some(transport_failure(error)),
-        };
-        let allowed = failure.is_some_and(|f| disposition(&method, f) == Disposition::Retry);
-        let next = match (allowed, spare, &replay) {
-            (true, Spare::Clone(next), _) => Some(next),
-            (true, Spare::Replay(mut head), Some(form)) => match form.body().await {
-                Some(body) => {
-                    *head.body_mut() = Some(body);
-                    Some(head)
-                }
-                None => {
-                    return Outcome {
-                        result,
-                        retries,
-                        elapsed: start.elapsed(),
-                        not_replayed: true,
-                    };
-                }
-            },
-            _ => None,
-        };
-        match (next, failure) {
-            (Some(next), Some(failure)) => {
-                let retry_after = result.as_ref().ok().and_then(|response| {
-                    response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()))
-                });
-                let delay = match retry_after {
-                    Some(after) => after.min(policy.max_retry_after),
-                    None => backoff.delay(retries, start.elapsed(), &mut rng),
-                };
-                tracing::debug!(
-                    retry = retries + 1,
-                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    reason = ?failure,
-                    "retrying request"
-                );
-                drop(result);
-                tokio::time::sleep(delay).await;
-                request = next;
-                retries += 1;
-            }
-            _ => {
-                return Outcome {
-                    result,
-                    retries,
-                    elapsed: start.elapsed(),
-                    not_replayed: false,
-                };
-            }
-        }
-    }
-}
+pub(crate) use request_loop::{ReadBody, Rebuild, RebuildBody, send_with_retries};
 
 #[cfg(test)]
 mod tests {
@@ -594,6 +412,7 @@ mod tests {
                 status(503),
                 status(504),
                 Failure::Timeout,
+                Failure::Body,
                 Failure::Transport,
             ] {
                 assert_eq!(disposition(&m, f), Absorb, "{m} {f:?}");
@@ -604,59 +423,5 @@ mod tests {
             assert_eq!(disposition(&Method::GET, status(s)), Permanent);
         }
         assert_eq!(disposition(&Method::GET, Failure::Other), Permanent);
-    }
-
-    /// A streamed body cannot be cloned, so a 503 to a GET is not retried.
-    #[tokio::test]
-    async fn unclonable_body_is_never_retried() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/x", listener.local_addr().unwrap());
-        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = hits.clone();
-        tokio::spawn(async move {
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            while let Ok((mut socket, _)) = listener.accept().await {
-                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let mut buf = [0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                let _ = socket
-                    .write_all(b"HTTP/1.1 503 X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-            }
-        });
-        let client = crate::http_client_builder().unwrap().build().unwrap();
-        let policy = RetryPolicy::default().with_initial_backoff(Duration::from_millis(1));
-        let stream = futures_stream(b"streamed".to_vec());
-        let request = client
-            .put(&url)
-            .body(reqwest::Body::wrap_stream(stream))
-            .build()
-            .unwrap();
-        let outcome = send_with_retries(&client, &policy, request, ReadBody::Never).await;
-        assert_eq!(outcome.result.unwrap().status(), 503);
-        assert_eq!(outcome.retries, 0);
-        // The same request with a buffered body is retried.
-        let request = client.put(&url).body("buffered").build().unwrap();
-        let outcome = send_with_retries(&client, &policy, request, ReadBody::Never).await;
-        assert_eq!(outcome.retries, 3);
-        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 5);
-    }
-
-    /// A one-item stream without pulling in `futures`.
-    fn futures_stream(
-        bytes: Vec<u8>,
-    ) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + Sync + 'static
-    {
-        struct Once(Option<Vec<u8>>);
-        impl futures_core::Stream for Once {
-            type Item = Result<Vec<u8>, std::io::Error>;
-            fn poll_next(
-                mut self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<Option<Self::Item>> {
-                std::task::Poll::Ready(self.0.take().map(Ok))
-            }
-        }
-        Once(Some(bytes))
     }
 }
