@@ -4,6 +4,24 @@
 //! and `ApiError::from_operation`, where a generated operation's error
 //! comes in. Both use `error` (the hook hands error bodies to it); `error`
 //! uses nothing here.
+//!
+//! # Every `Client` method, and where it lives
+//!
+//! `Client` itself is generated (`build.rs`, from `openapi.json`): one
+//! method per operation, named after it (`get_job`, `list_projects`, …),
+//! each returning a request builder whose `send()` goes through the hook
+//! below. The hand-written methods, by the job they do:
+//!
+//! | methods | file |
+//! |---|---|
+//! | `builder`, `from_env`, `config` | here |
+//! | `request` (any path, as the API's own) | `raw.rs` |
+//! | `wait_until_terminal`, `wait_for_optimization`, `wait_for_jobs`, `submit_and_wait`, `resubmit_and_wait` | `wait/mod.rs` |
+//! | `wait_for_pipeline`, `wait_for_simple_pipeline`, `wait_for_simulations`, `run_pipeline`, `run_simulations`, `run_ecm_fit` | `follow.rs` |
+//! | `upload_measurement`, `extend_measurement`, `upload_raw_data`, `wait_for_measurement`, `download_time_series_batches` | `measurements.rs` |
+//!
+//! Each `impl Client` block sits beside the types its methods return, so
+//! that a module can be read (and compiled out with its feature) whole.
 
 use std::any::Any;
 use std::fmt;

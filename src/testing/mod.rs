@@ -67,6 +67,7 @@
 //! "file_name", "content_type", "size", "fnv1a64", "text"}]}`), so that a
 //! test sees exactly what went over the wire.
 
+mod ids;
 mod resources;
 mod schedule;
 mod server;
@@ -362,13 +363,7 @@ impl StandIn {
             priority: 0,
         };
         let mut state = lock(&self.state);
-        server::new_job(
-            &mut state,
-            request,
-            Some(server::PROJECT_ID.into()),
-            schedule,
-        )
-        .job_id
+        work::new_job(&mut state, request, Some(ids::PROJECT_ID.into()), schedule).job_id
     }
 
     /// The job as `GET /jobs/{id}` would answer now; `None` if unknown.
@@ -456,10 +451,10 @@ impl StandIn {
             name: Some(format!("Stand-in optimization {id}")),
             objectives: None,
             optimization_template_id: None,
-            organization_id: server::ORGANIZATION_ID.into(),
+            organization_id: ids::ORGANIZATION_ID.into(),
             parameterized_model_id: None,
             parameterized_model_name: None,
-            project_id: server::PROJECT_ID.into(),
+            project_id: ids::PROJECT_ID.into(),
             run_count: 1,
             status: Some(DomainStatus::Queued),
         };

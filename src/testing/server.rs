@@ -27,23 +27,18 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 
-use super::{Fault, LoggedRequest, Schedule, Shared, Tracked, lock, set_job_status, validation};
-use crate::types::{DomainStatus, JobAccessLevelEnum, JobResponse, JobStatus};
+use super::ids::{ORGANIZATION_ID, USER_ID};
+use super::storage::DropSwitch;
+use super::work::new_job;
+use super::{Fault, LoggedRequest, Shared, Tracked, lock, set_job_status, validation};
+use crate::types::{DomainStatus, JobStatus};
 use forms::{echo_form, form_fields};
-
-pub(super) const ORGANIZATION_ID: &str = "standin-org";
-pub(super) const PROJECT_ID: &str = "standin-project";
-const USER_ID: &str = "standin-user";
 
 #[derive(Clone)]
 struct App {
     state: Shared,
     api_key: Arc<str>,
 }
-
-/// Set on each request: notifying it closes the request's connection.
-#[derive(Clone)]
-pub(super) struct DropSwitch(pub(super) Arc<Notify>);
 
 pub(super) fn router(state: Shared, api_key: String) -> Router {
     let app = App {
@@ -310,48 +305,6 @@ async fn submit_job(
     };
     let job = new_job(&mut state, request, project_id, schedule);
     json_response(StatusCode::ACCEPTED, &job)
-}
-
-/// Creates a `pending` job that follows `schedule`, as the server does for
-/// a submission (or the web app for a job started there).
-pub(super) fn new_job(
-    state: &mut super::State,
-    request: crate::types::SubmitJobRequest,
-    project_id: Option<String>,
-    schedule: Schedule,
-) -> JobResponse {
-    let job_id = state.next_id("job");
-    let now = Utc::now();
-    let job = JobResponse {
-        access_level: Some(JobAccessLevelEnum::Organization),
-        callback_url: request.callback_url,
-        completed_at: None,
-        compute_time: None,
-        created_at: now,
-        error: None,
-        error_code: None,
-        error_detail: None,
-        is_failed: false,
-        is_terminal: false,
-        job_id: job_id.clone(),
-        job_type: request.job_type,
-        metadata_path: None,
-        organization_id: ORGANIZATION_ID.into(),
-        params_path: Some(format!("jobs/{job_id}/params.json")),
-        parent_job_id: request.parent_job_id,
-        priority: request.priority,
-        project_id,
-        result: None,
-        started_at: None,
-        status: JobStatus::Pending,
-        updated_at: now,
-        user_id: USER_ID.into(),
-    };
-    let mut tracked = Tracked::new(job, schedule);
-    tracked.advance(Instant::now());
-    let body = tracked.resource.clone();
-    state.jobs.insert(job_id, tracked);
-    body
 }
 
 /// `GET /users/me`: not in the vendored spec; the shape the Python

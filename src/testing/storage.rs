@@ -16,6 +16,11 @@ use serde_json::json;
 
 use super::{Fault, LoggedRequest, Shared, lock};
 
+/// Set on each request by the server: notifying it closes the request's
+/// connection (a storage server killed mid-upload, a dropped connection).
+#[derive(Clone)]
+pub(super) struct DropSwitch(pub(super) std::sync::Arc<tokio::sync::Notify>);
+
 /// The storage router over the stand-in's state.
 pub(super) fn router(state: Shared) -> Router {
     Router::new().fallback(object).with_state(state)
@@ -58,7 +63,7 @@ async fn object(State(state): State<Shared>, request: Request) -> Response {
     let response = match fault {
         Some(Fault::DropConnection) => {
             lock(&state).storage_log.push(entry);
-            if let Some(switch) = parts.extensions.get::<super::server::DropSwitch>() {
+            if let Some(switch) = parts.extensions.get::<DropSwitch>() {
                 switch.0.notify_one();
                 std::future::pending::<()>().await;
             }

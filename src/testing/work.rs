@@ -1,6 +1,7 @@
 //! Work as the live server runs it: pipelines, simple pipelines, simulation
 //! batches and ECM fits, each carried by a job that follows the next
-//! [`Schedule`](super::Schedule) (see [`StandIn::push_job_schedule`]).
+//! [`Schedule`](super::Schedule) (see [`StandIn::push_job_schedule`]), and
+//! the job itself (`new_job`), as a submission or the web app creates it.
 //!
 //! Pipelines and simple pipelines are stored by the generic resource store;
 //! this module starts a job when one is created and, on every answer that
@@ -14,12 +15,15 @@
 
 use std::time::Instant;
 
+use chrono::Utc;
 use serde_json::{Map, Value, json};
 
+use super::Schedule;
 use super::State;
+use super::ids::{ORGANIZATION_ID, USER_ID};
 use super::resources::Answer;
-use super::server::new_job;
-use crate::types::{JobResponse, JobStatus, JobType, SubmitJobRequest};
+use super::schedule::Tracked;
+use crate::types::{JobAccessLevelEnum, JobResponse, JobStatus, JobType, SubmitJobRequest};
 
 /// The kinds of resource a job carries, by collection.
 const RUN_COLLECTIONS: [&str; 4] = [
@@ -601,4 +605,46 @@ pub(super) fn download(state: &mut State, path: &str) -> Option<Result<String, A
     }
     let token = format!("{:016x}", fastrand::u64(..));
     Some(Ok(format!("{}/{object}?token={token}", state.storage_url)))
+}
+
+/// Creates a `pending` job that follows `schedule`, as the server does for
+/// a submission (or the web app for a job started there).
+pub(super) fn new_job(
+    state: &mut super::State,
+    request: crate::types::SubmitJobRequest,
+    project_id: Option<String>,
+    schedule: Schedule,
+) -> JobResponse {
+    let job_id = state.next_id("job");
+    let now = Utc::now();
+    let job = JobResponse {
+        access_level: Some(JobAccessLevelEnum::Organization),
+        callback_url: request.callback_url,
+        completed_at: None,
+        compute_time: None,
+        created_at: now,
+        error: None,
+        error_code: None,
+        error_detail: None,
+        is_failed: false,
+        is_terminal: false,
+        job_id: job_id.clone(),
+        job_type: request.job_type,
+        metadata_path: None,
+        organization_id: ORGANIZATION_ID.into(),
+        params_path: Some(format!("jobs/{job_id}/params.json")),
+        parent_job_id: request.parent_job_id,
+        priority: request.priority,
+        project_id,
+        result: None,
+        started_at: None,
+        status: JobStatus::Pending,
+        updated_at: now,
+        user_id: USER_ID.into(),
+    };
+    let mut tracked = Tracked::new(job, schedule);
+    tracked.advance(Instant::now());
+    let body = tracked.resource.clone();
+    state.jobs.insert(job_id, tracked);
+    body
 }

@@ -48,7 +48,7 @@ impl Store {
         fields.insert("updated_at".into(), json!(now));
         fields
             .entry("organization_id")
-            .or_insert_with(|| json!(crate::testing::server::ORGANIZATION_ID));
+            .or_insert_with(|| json!(crate::testing::ids::ORGANIZATION_ID));
         for (collection, id) in &parents {
             fields
                 .entry(format!("{}_id", singular(collection)))
