@@ -62,47 +62,35 @@ fn flags(is_terminal: bool, is_failed: bool) -> Phase {
     }
 }
 
-#[cfg(feature = "api-pipeline")]
-impl Pollable for Pipeline {
-    const KIND: &'static str = "pipeline";
-    fn status_text(&self) -> String {
-        self.status.to_string()
-    }
-    fn phase(&self) -> Phase {
-        flags(self.is_terminal, self.is_failed)
-    }
-    fn status_unknown(&self) -> bool {
-        self.status.is_unknown()
-    }
-    fn id(&self) -> Option<String> {
-        Some(self.id.clone())
-    }
-    fn failure(&self) -> (Option<String>, Option<String>) {
-        let code = self.error_code.as_ref().map(ToString::to_string);
-        (code, self.error.clone())
-    }
+/// `Pollable` for a resource that carries its own `is_terminal`,
+/// `is_failed`, `error_code` and `error` (pipelines, simple pipelines).
+macro_rules! pollable_by_flags {
+    ($feature:literal, $ty:ty, $kind:literal) => {
+        #[cfg(feature = $feature)]
+        impl Pollable for $ty {
+            const KIND: &'static str = $kind;
+            fn status_text(&self) -> String {
+                self.status.to_string()
+            }
+            fn phase(&self) -> Phase {
+                flags(self.is_terminal, self.is_failed)
+            }
+            fn status_unknown(&self) -> bool {
+                self.status.is_unknown()
+            }
+            fn id(&self) -> Option<String> {
+                Some(self.id.clone())
+            }
+            fn failure(&self) -> (Option<String>, Option<String>) {
+                let code = self.error_code.as_ref().map(ToString::to_string);
+                (code, self.error.clone())
+            }
+        }
+    };
 }
 
-#[cfg(feature = "api-simple-pipeline")]
-impl Pollable for SimplePipeline {
-    const KIND: &'static str = "simple pipeline";
-    fn status_text(&self) -> String {
-        self.status.to_string()
-    }
-    fn phase(&self) -> Phase {
-        flags(self.is_terminal, self.is_failed)
-    }
-    fn status_unknown(&self) -> bool {
-        self.status.is_unknown()
-    }
-    fn id(&self) -> Option<String> {
-        Some(self.id.clone())
-    }
-    fn failure(&self) -> (Option<String>, Option<String>) {
-        let code = self.error_code.as_ref().map(ToString::to_string);
-        (code, self.error.clone())
-    }
-}
+pollable_by_flags!("api-pipeline", Pipeline, "pipeline");
+pollable_by_flags!("api-simple-pipeline", SimplePipeline, "simple pipeline");
 
 /// The job statuses of a batch of simulations, as one poll of
 /// `POST /simulations/statuses` saw them, in the order they were asked for.

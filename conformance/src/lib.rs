@@ -12,44 +12,35 @@ pub const CLIENTS: &[&str] = if cfg!(conformance_skyvern) {
     &["prefect"]
 };
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    dead_code,
-    irrefutable_let_patterns,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-pub mod prefect {
-    include!(concat!(env!("OUT_DIR"), "/prefect.rs"));
+/// A generated client as a module: its code from the build script's
+/// output, with the lints it is not written for turned off.
+macro_rules! generated {
+    ($(#[$meta:meta])* $name:ident, $file:literal) => {
+        $(#[$meta])*
+        #[allow(
+            missing_docs,
+            unused_imports,
+            dead_code,
+            irrefutable_let_patterns,
+            clippy::all,
+            clippy::pedantic,
+            rustdoc::all
+        )]
+        pub mod $name {
+            include!(concat!(env!("OUT_DIR"), "/", $file));
+        }
+    };
 }
 
-/// Upload operations shaped like the live Ionworks API's
-/// (`fixtures/ionworks-uploads.json`), sent through `ionworks::upload`.
-#[allow(
-    missing_docs,
-    unused_imports,
-    dead_code,
-    irrefutable_let_patterns,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-pub mod uploads {
-    include!(concat!(env!("OUT_DIR"), "/uploads.rs"));
-}
-
-#[cfg(conformance_skyvern)]
-#[allow(
-    missing_docs,
-    unused_imports,
-    dead_code,
-    irrefutable_let_patterns,
-    clippy::all,
-    clippy::pedantic,
-    rustdoc::all
-)]
-pub mod skyvern {
-    include!(concat!(env!("OUT_DIR"), "/skyvern.rs"));
-}
+generated!(prefect, "prefect.rs");
+generated!(
+    /// Upload operations shaped like the live Ionworks API's
+    /// (`fixtures/ionworks-uploads.json`), sent through `ionworks::upload`.
+    uploads,
+    "uploads.rs"
+);
+generated!(
+    #[cfg(conformance_skyvern)]
+    skyvern,
+    "skyvern.rs"
+);
