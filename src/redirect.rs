@@ -152,13 +152,30 @@ pub(crate) async fn execute(
 /// A copy of `request`: with its body when that is buffered, else its head
 /// (method, URL, headers, version, timeout).
 pub(crate) fn copy(request: &reqwest::Request) -> reqwest::Request {
-    request.try_clone().unwrap_or_else(|| {
-        let mut head = reqwest::Request::new(request.method().clone(), request.url().clone());
-        *head.headers_mut() = request.headers().clone();
-        *head.version_mut() = request.version();
-        *head.timeout_mut() = request.timeout().copied();
-        head
-    })
+    try_copy(request).unwrap_or_else(|| head(request))
+}
+
+/// A copy of `request`, `None` when its body is a stream.
+///
+/// Without a body it is the head alone: `reqwest::Request::try_clone`
+/// (reqwest 0.13) sets the timeout on the new request, allocating its
+/// extension map, then replaces that map with a clone of the original's:
+/// four allocations more per call than the head needs.
+pub(crate) fn try_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    match request.body() {
+        Some(_) => request.try_clone(),
+        None => Some(head(request)),
+    }
+}
+
+fn head(request: &reqwest::Request) -> reqwest::Request {
+    let mut head = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *head.headers_mut() = request.headers().clone();
+    *head.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *head.timeout_mut() = Some(*timeout);
+    }
+    head
 }
 
 /// Whether `a` and `b` have the same origin (scheme, host and port), without

@@ -13,7 +13,9 @@
 //! takes (or the SDK's hand-written-path API), measured against plain
 //! hand-written reqwest the same way, with its cost per call in µs.
 //!
-//! `--no-attribution` stops after the first two figures.
+//! `--no-attribution` stops after the first two figures. `--allocs` prints
+//! only the heap allocations per call of each row, one call at a time: a
+//! count that does not depend on what else the machine is doing.
 //! `IONWORKS_BENCH_SLICE_MS` changes the slice length; `--quick` runs one
 //! round of two short slices per figure (a smoke run).
 
@@ -25,6 +27,42 @@ use std::time::{Duration, Instant};
 
 use ionworks::types::JobResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Counts heap allocations, for `--allocs`.
+struct Counting;
+
+/// Set by `--allocs` only: the counters are shared by every thread, and
+/// counting costs the other figures a contended atomic per allocation.
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATED.fetch_add(new as u64, Ordering::Relaxed);
+        }
+        // SAFETY: as above.
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 const KEY: &str = "bench-key";
 const JOB_ID: &str = "job-123";
@@ -261,6 +299,22 @@ async fn compare(
     (ratios, rate(all_a), rate(all_b))
 }
 
+/// The attribution table's rows, plain reqwest first.
+fn rows() -> [(&'static str, Call); 7] {
+    [
+        ("hand-written reqwest (60 s timeout)", raw_get),
+        ("no per-request timeout", raw_no_timeout),
+        ("+ a copy of the request kept for a retry", raw_plus_clone),
+        ("+ an INFO span (no subscriber)", raw_plus_span),
+        (
+            "+ the body read whole into a rebuilt response",
+            raw_plus_read_whole,
+        ),
+        ("SDK `Client::request` (hand-written path)", sdk_request),
+        ("SDK `get_job` (generated)", sdk_get),
+    ]
+}
+
 struct Plan {
     rounds: usize,
     /// Pairs of slices per round.
@@ -303,16 +357,48 @@ fn main() {
         .expect("client");
     let s = Arc::new(Setup { http, sdk, url });
 
-    // `--profile sdk|raw`: one of the two alone, 16 at a time for 10 s, for
+    // `--profile sdk|raw|N`: one of them alone, 16 at a time for 10 s, for
     // a profiler (`perf record -g`).
     if let Some(which) = args
         .iter()
         .position(|a| a == "--profile")
         .and_then(|i| args.get(i + 1))
     {
-        let call: Call = if which == "sdk" { sdk_get } else { raw_get };
+        // `sdk`, `raw`, or a row of the attribution table by its number
+        // (0: hand-written reqwest).
+        let call: Call = match (which.as_str(), which.parse::<usize>()) {
+            ("sdk", _) => sdk_get,
+            (_, Ok(row)) if row < rows().len() => rows()[row].1,
+            _ => raw_get,
+        };
         let (n, t) = rt.block_on(run_slice(&s, call, 16, Duration::from_secs(10)));
         println!("{which}: {:.0} req/s", n as f64 / t.as_secs_f64());
+        return;
+    }
+    if args.iter().any(|a| a == "--allocs") {
+        COUNTING.store(true, Ordering::Relaxed);
+        rt.block_on(async {
+            println!("| call | allocations per call | bytes allocated per call |");
+            println!("|---|---:|---:|");
+            for (name, call) in rows() {
+                const CALLS: u64 = 2_000;
+                call(s.clone()).await;
+                let (count, bytes) = (
+                    ALLOCATIONS.load(Ordering::Relaxed),
+                    ALLOCATED.load(Ordering::Relaxed),
+                );
+                for _ in 0..CALLS {
+                    call(s.clone()).await;
+                }
+                let count = ALLOCATIONS.load(Ordering::Relaxed) - count;
+                let bytes = ALLOCATED.load(Ordering::Relaxed) - bytes;
+                println!(
+                    "| {name} | {:.1} | {:.0} |",
+                    count as f64 / CALLS as f64,
+                    bytes as f64 / CALLS as f64
+                );
+            }
+        });
         return;
     }
     rt.block_on(async {
@@ -349,18 +435,8 @@ fn main() {
         println!("Attribution: each row against hand-written reqwest (60 s timeout), as above");
         println!("| step | at a time | req/s ratio (spread) | µs per request |");
         println!("|---|---:|---:|---:|");
-        let rows: [(&str, Call); 6] = [
-            ("no per-request timeout", raw_no_timeout),
-            ("+ a copy of the request kept for a retry", raw_plus_clone),
-            ("+ an INFO span (no subscriber)", raw_plus_span),
-            (
-                "+ the body read whole into a rebuilt response",
-                raw_plus_read_whole,
-            ),
-            ("SDK `Client::request` (hand-written path)", sdk_request),
-            ("SDK `get_job` (generated)", sdk_get),
-        ];
-        for (name, call) in rows {
+        let rows = rows();
+        for (name, call) in rows.into_iter().skip(1) {
             for concurrency in [1, 16] {
                 let (ratios, with, without) =
                     compare(&s, (call, raw_get), concurrency, &plan).await;

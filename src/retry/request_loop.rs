@@ -105,8 +105,15 @@ impl ReadBody {
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(';').next())
-                .map(|essence| essence.trim().to_ascii_lowercase())
-                .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json")),
+                .map(str::trim)
+                .is_some_and(|essence| {
+                    let suffix = essence
+                        .len()
+                        .checked_sub(5)
+                        .and_then(|at| essence.get(at..));
+                    essence.eq_ignore_ascii_case("application/json")
+                        || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
+                }),
         }
     }
 }
@@ -176,7 +183,7 @@ pub(crate) async fn send_with_retries(
         // redirect's next request (with a streamed body, its head).
         let spare = if retries >= policy.max_retries {
             Spare::None
-        } else if let Some(clone) = request.try_clone() {
+        } else if let Some(clone) = crate::redirect::try_copy(&request) {
             Spare::Clone(clone)
         } else if replay.is_some() {
             Spare::Replay(crate::redirect::copy(&request))
