@@ -21,7 +21,7 @@
 //! | `type: [T, "null"]`, `anyOf`/`oneOf` with null, `type: null` | `nullable: true`, `allOf: [{$ref}]`, `oneOf`, `enum: [null]` | [`nullable`] |
 //! | `$ref` beside other keywords | `allOf: [{$ref}]` or a lone `$ref` | [`refs`] |
 //! | `$ref` resolution, alias and recursive cycles | errors; split nullable roots; simplified recursive `allOf` | [`references`] |
-//! | path items, operations, parameters, bodies, responses | what progenitor can generate | [`operations`](mod@operations) |
+//! | path items, operations, parameters, bodies, responses | what progenitor can generate | [`paths`] |
 //! | empty `allOf`, `not` beyond enumerated values, untyped validation of several types, stray `format`s, `enum` and `default` values their schema rejects | what typify can take, after all the rules above | [`generator`] |
 //!
 //! Where a schema is, and so where a key is a keyword, is
@@ -32,7 +32,7 @@ mod bounds;
 mod enums;
 mod generator;
 mod nullable;
-mod operations;
+mod paths;
 mod references;
 mod refs;
 mod tuples;
@@ -49,7 +49,7 @@ use crate::error::{CodegenError, Ptr, Report};
 pub(crate) use bounds::FieldConstraint;
 use bounds::lenient_and_constraints;
 pub(crate) use enums::VARIANT_SEPARATOR;
-pub(crate) use operations::fastapi_path_suffix;
+pub(crate) use paths::fastapi_path_suffix;
 use references::{
     check_alias_cycles, check_refs, inline_subschema_refs, simplify_recursive_all_of,
     split_recursive_nullable_roots,
