@@ -43,7 +43,7 @@ pub(crate) fn rewrite(
     non_exhaustive(items);
     super::extra::empty_by_default(items);
     request_bounds(items, constraints, report);
-    items.push(syn::parse2(super::support::support()).expect("support module is valid Rust"));
+    items.push(super::support::module());
     let count = items
         .iter()
         .filter(|i| {
@@ -350,8 +350,9 @@ fn lenient_datetimes(items: &mut [Item]) {
             let ty = &f.ty;
             let text = quote!(#ty).to_string().replace(' ', "");
             if text == DATETIME {
+                let with = super::support::in_types("datetime");
                 f.attrs
-                    .push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime")]));
+                    .push(syn::parse_quote!(#[serde(deserialize_with = #with)]));
             } else if text == format!("::std::option::Option<{DATETIME}>") {
                 // typify marks required-but-nullable fields with
                 // `deserialize_with = "::std::option::Option::deserialize"`
@@ -361,12 +362,13 @@ fn lenient_datetimes(items: &mut [Item]) {
                     !(a.path().is_ident("serde")
                         && quote!(#a).to_string().contains("Option::deserialize"))
                 });
+                let with = super::support::in_types("datetime_opt");
                 if f.attrs.len() < before {
-                    f.attrs.push(
-                        syn::parse_quote!(#[serde(deserialize_with = "__support::datetime_opt")]),
-                    );
+                    f.attrs
+                        .push(syn::parse_quote!(#[serde(deserialize_with = #with)]));
                 } else {
-                    f.attrs.push(syn::parse_quote!(#[serde(default, deserialize_with = "__support::datetime_opt")]));
+                    f.attrs
+                        .push(syn::parse_quote!(#[serde(default, deserialize_with = #with)]));
                 }
             }
         }
@@ -435,6 +437,7 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
         }
     }
     // (struct, field ident) -> bounds expression
+    let bounds_type = super::support::from_types_module("Bounds");
     let mut checks: BTreeMap<(String, String), TokenStream> = BTreeMap::new();
     for fc in constraints {
         let struct_name = type_name(&fc.component);
@@ -460,7 +463,7 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
                 checks.insert(
                     (struct_name.clone(), ident.to_string()),
                     quote! {
-                        &super::__support::Bounds {
+                        &#bounds_type {
                             field: #label,
                             minimum: #min,
                             maximum: #max,
@@ -494,6 +497,7 @@ fn apply_checks(builder: &mut ItemMod, checks: &BTreeMap<(String, String), Token
     let Some((_, items)) = builder.content.as_mut() else {
         return;
     };
+    let check = super::support::from_types_module("check");
     for item in items.iter_mut() {
         let Some((trait_, target)) = impl_target(item) else {
             continue;
@@ -516,7 +520,7 @@ fn apply_checks(builder: &mut ItemMod, checks: &BTreeMap<(String, String), Token
                 };
                 if let Some(bounds) = checks.get(&(target.clone(), ident.to_string())) {
                     let expr = &fv.expr;
-                    fv.expr = syn::parse_quote!(super::__support::check(#expr, #bounds)?);
+                    fv.expr = syn::parse_quote!(#check(#expr, #bounds)?);
                 }
             }
         }
