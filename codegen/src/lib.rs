@@ -4,18 +4,31 @@
 //! Rust source of a typed async client:
 //!
 //! 1. **parse** the JSON;
-//! 2. **down-convert** OpenAPI 3.1 / JSON Schema 2020-12 to OpenAPI 3.0.3
-//!    (nullable unions, `type` arrays, `const`, exclusive bounds, …) and
-//!    normalise the shapes that make progenitor or typify panic; the module
-//!    `convert` indexes its rules, one module per construct (see
-//!    `codegen/src/json/convert/mod.rs`);
-//! 3. **name** operations without FastAPI's `_{path}_{method}` suffix;
-//! 4. **generate** with progenitor (builder interface), contained so that no
-//!    panic escapes, and
-//! 5. **rewrite** the result: open enums, lenient date-times, request-side
-//!    bound checks, code blocks in the spec's prose fenced as `text` (so
-//!    rustdoc never compiles them), and, with [`Options::pages`], a stream
-//!    of every item of each list; then pretty-print with prettyplease.
+//! 2. the **JSON stage** (`codegen/src/json/`, on `serde_json` values, so
+//!    that every step knows the JSON pointer of what it touches): form
+//!    bodies separated from the document (progenitor sends none of them),
+//!    OpenAPI 3.1 / JSON Schema 2020-12 **down-converted** to OpenAPI 3.0.3
+//!    (nullable unions, `type` arrays, `const`, exclusive bounds, …) and the
+//!    shapes that make progenitor or typify panic normalised (the module
+//!    `convert` indexes its rules, one module per construct: see
+//!    `codegen/src/json/convert/mod.rs`), the operations it cannot represent
+//!    removed (and reported), operations **named** without FastAPI's
+//!    `_{path}_{method}` suffix and, with [`Options::only_features`], only
+//!    the enabled tags kept;
+//! 3. **generate** with progenitor (builder interface), contained so that no
+//!    panic escapes and a failure is located in the document
+//!    (`codegen/src/locate.rs`);
+//! 4. the **syntax-tree stage** (`codegen/src/syntax/`, on progenitor's
+//!    output parsed by `syn`): open enums, lenient date-times, request-side
+//!    bound checks, form bodies, one error type, feature gates per tag,
+//!    with [`Options::pages`] a stream of every item of each list, code
+//!    blocks in the spec's prose fenced as `text` (so rustdoc never compiles
+//!    them); then pretty-print with prettyplease.
+//!
+//! What the JSON stage finds that the syntax-tree stage needs (the form of
+//! each form operation, the documented bounds of request fields) is handed
+//! on as Rust values beside the converted document, never as marks in it.
+//! Every option is checked before anything runs.
 //!
 //! `build.rs`, `cargo xtask` and the tests all call [`generate`]: there is one
 //! code path from a spec to code.
@@ -43,11 +56,9 @@ mod syntax;
 use serde_json::Value;
 
 use contain::{contained, on_large_stack};
-use json::convert_value;
-use json::{convert, forms, structure, tags};
+use json::{convert, structure};
 use locate::locate;
-use options::rust_path;
-use syntax::{client, describe, docs, gates, mocks, pages, types};
+use options::Checked;
 
 pub use document::{HTTP_METHODS, excerpt, operations};
 pub use error::{CodegenError, Note, Report, pointer_escape, pointer_join, pointer_unescape};
@@ -62,7 +73,11 @@ pub use syntax::types::{CATCH_ALL_VARIANTS, serde_args, serde_rename, type_name}
 pub struct Generated {
     /// Formatted Rust source: the client, `types` and `builder` modules.
     pub code: String,
-    /// The OpenAPI 3.0.3 document that was handed to progenitor (for debugging).
+    /// The OpenAPI 3.0.3 document that was handed to progenitor (for
+    /// debugging), with each form operation described under
+    /// `x-ionworks-form` (read by [`form_description`]): progenitor was
+    /// handed the form's text fields as a JSON body, and the file fields
+    /// beside them are the codegen's to send.
     pub converted: Value,
     /// What was generated and what had to be left out.
     pub report: Report,
@@ -132,8 +147,9 @@ pub fn reachable(
     convert::reachable(doc)
 }
 
-/// The converted OpenAPI 3.0.3 document for `spec`: steps 1–3 of the
-/// pipeline (parse, down-convert and normalise, name), without progenitor.
+/// The converted OpenAPI 3.0.3 document for `spec`: steps 1 and 2 of the
+/// pipeline (parse; down-convert, normalise and name), without progenitor
+/// and without form support.
 ///
 /// ```
 /// let doc = br#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
@@ -148,8 +164,8 @@ pub fn convert(spec: &[u8]) -> Result<(Value, Report), CodegenError> {
     // document, and serde_json's parser already limits nesting to 128.
     contained("", || {
         let mut report = Report::default();
-        let converted = convert_value(doc, false, &mut report)?;
-        Ok((converted.doc, report))
+        let prepared = json::run(doc, false, None, &mut report)?;
+        Ok((prepared.converted.doc, report))
     })?
 }
 
@@ -175,22 +191,19 @@ fn generate_value(
     options: &Options,
     laps: &mut Laps,
 ) -> Result<Generated, CodegenError> {
-    let mut report = Report::default();
     // Every option is checked before anything runs.
-    let form_support = rust_path(options.form_support.as_deref(), "form_support")?;
-    let error_type = rust_path(options.error_type.as_deref(), "error_type")?;
-    rust_path(options.inner_type.as_deref(), "inner_type")?;
-    let page_support = rust_path(options.pages.as_deref(), "pages")?;
-    let mut converted = convert_value(doc, form_support.is_some(), &mut report)?;
-    if let (Some(prefix), Some(enabled)) = (&options.tag_features, &options.only_features) {
-        tags::keep_enabled(&mut converted.doc, prefix, enabled);
-    }
-    let form_ops = forms::form_ops(&converted.doc);
-    let doc = &converted.doc;
+    let options = options.check()?;
+    let mut report = Report::default();
+    let only = match (&options.tag_features, &options.only_features) {
+        (Some(prefix), Some(enabled)) => Some((prefix.as_str(), enabled)),
+        _ => None,
+    };
+    let prepared = json::run(doc, options.form_support.is_some(), only, &mut report)?;
+    let doc = &prepared.converted.doc;
     laps.lap("convert");
 
     let spec = structure::parse_openapi(doc)?;
-    let tokens = run_progenitor(&spec, doc, options)?;
+    let tokens = run_progenitor(&spec, doc, &options)?;
     laps.lap("progenitor");
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         CodegenError::new(
@@ -200,30 +213,7 @@ fn generate_value(
         )
     })?;
     laps.lap("parse");
-    let (mut file, types) = types::rewrite(file, &converted, &mut report);
-    if options.httpmock {
-        mocks::fix_mocks(&mut file);
-    }
-    if let Some(support) = &form_support {
-        syntax::forms::rewrite(&mut file, &form_ops, support);
-        if options.httpmock {
-            syntax::forms::fix_mocks(&mut file, &form_ops);
-        }
-    }
-    client::rewrite_sends(&mut file, error_type.as_ref());
-    client::rewrite_client(
-        &mut file,
-        options.client_doc.as_deref(),
-        options.inner_type.is_some(),
-    );
-    client::deprecate(&mut file, doc);
-    if let Some(prefix) = &options.tag_features {
-        gates::gate(&mut file, doc, prefix);
-    }
-    if let Some(support) = &page_support {
-        pages::rewrite(&mut file, support);
-    }
-    report.types = types;
+    let mut file = syntax::rewrite(file, &prepared, &options, &mut report);
     for (path, method, op) in operations(doc) {
         let id = op
             .get("operationId")
@@ -232,45 +222,48 @@ fn generate_value(
         report.operations.push((
             heck::ToSnakeCase::to_snake_case(id),
             method.to_uppercase(),
-            path.trim_end_matches(forms::ALTERNATE_SUFFIX).to_string(),
+            prepared.forms.api_path(path, method).to_string(),
         ));
     }
     laps.lap("rewrite");
-    docs::fence_docs(&mut file);
-    describe::drop_leftovers(&mut file);
-    if options.describe_all {
-        describe::describe_all(&mut file, error_type.as_ref());
-    }
+    syntax::document(&mut file, &options);
     laps.lap("docs");
     report.operations.sort();
     report.notes.sort();
     report.skipped.sort();
     let code = prettyplease::unparse(&file);
     laps.lap("print");
+    let json::Prepared { converted, forms } = prepared;
+    let mut converted = converted.doc;
+    forms.annotate(&mut converted);
     Ok(Generated {
         code,
-        converted: converted.doc,
+        converted,
         report,
     })
 }
 
-fn settings(options: &Options) -> Result<progenitor::GenerationSettings, CodegenError> {
+/// progenitor's settings: the builder interface, one `Client` for every
+/// tag, and the client's state type.
+fn settings(options: &Checked<'_>) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged);
-    if let Some(path) = rust_path(options.inner_type.as_deref(), "inner_type")? {
+    if let Some(path) = &options.inner_type {
         settings.with_inner_type(quote::quote!(#path));
     }
-    Ok(settings)
+    settings
 }
 
+/// progenitor's code for `spec` (the typed `doc`), contained; a failure is
+/// located in `doc` (see [`locate`]).
 fn run_progenitor(
     spec: &openapiv3::OpenAPI,
     doc: &Value,
-    options: &Options,
+    options: &Checked<'_>,
 ) -> Result<proc_macro2::TokenStream, CodegenError> {
-    let settings = settings(options)?;
+    let settings = settings(options);
     let attempt = |spec: &openapiv3::OpenAPI| {
         contained("", || {
             let mut generator = progenitor::Generator::new(&settings);

@@ -3,7 +3,7 @@
 
 use crate::error::CodegenError;
 
-/// Options for [`generate`].
+/// Options for [`generate`](crate::generate).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Options {
@@ -40,7 +40,7 @@ pub struct Options {
     pub form_support: Option<String>,
     /// Gate each operation, and the types only its tag's operations reach,
     /// behind the cargo feature `<prefix><tag in kebab case>` (see
-    /// [`tag_features`]); `None` generates everything unconditionally.
+    /// [`tag_features`](crate::tag_features)); `None` generates everything unconditionally.
     pub tag_features: Option<String>,
     /// Give every public item the spec leaves undocumented a doc line made
     /// from what the code knows (a field's wire name, a variant's wire
@@ -177,11 +177,40 @@ impl Options {
     }
 }
 
+/// [`Options`], checked before anything runs: every option that names a
+/// Rust path, parsed (the others are read through `Deref`).
+pub(crate) struct Checked<'a> {
+    options: &'a Options,
+    pub(crate) form_support: Option<syn::Path>,
+    pub(crate) error_type: Option<syn::Path>,
+    pub(crate) inner_type: Option<syn::Path>,
+    pub(crate) pages: Option<syn::Path>,
+}
+
+impl std::ops::Deref for Checked<'_> {
+    type Target = Options;
+
+    fn deref(&self) -> &Options {
+        self.options
+    }
+}
+
+impl Options {
+    /// The options, checked: an error names the first option that is not
+    /// what it should be.
+    pub(crate) fn check(&self) -> Result<Checked<'_>, CodegenError> {
+        Ok(Checked {
+            options: self,
+            form_support: rust_path(self.form_support.as_deref(), "form_support")?,
+            error_type: rust_path(self.error_type.as_deref(), "error_type")?,
+            inner_type: rust_path(self.inner_type.as_deref(), "inner_type")?,
+            pages: rust_path(self.pages.as_deref(), "pages")?,
+        })
+    }
+}
+
 /// An option that names a Rust path, parsed.
-pub(crate) fn rust_path(
-    path: Option<&str>,
-    option: &str,
-) -> Result<Option<syn::Path>, CodegenError> {
+fn rust_path(path: Option<&str>, option: &str) -> Result<Option<syn::Path>, CodegenError> {
     path.map(|text| {
         syn::parse_str(text).map_err(|e| {
             CodegenError::new(

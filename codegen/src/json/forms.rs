@@ -9,21 +9,28 @@
 //! builder, with required fields and documented bounds checked in `send()`
 //! like any request body), and the rewrite turns it back into a form:
 //!
-//! * **before conversion** ([`prepare`], on the OpenAPI 3.1 document): the
-//!   body schema's file fields (`{type: string, format: binary}` or, in 3.1,
-//!   `contentMediaType`; arrays of them; either nullable) are taken out of it
-//!   and listed in an `x-ionworks-form` extension on the operation, with the
-//!   media type. An operation that also offers JSON keeps its JSON body, and
-//!   a second operation `<name>_form` (path suffix `#form`, removed again by
-//!   the rewrite) gets the form; one that offers both form encodings sends
-//!   multipart when it has files, else URL-encoded.
-//! * **after progenitor** ([`crate::syntax::forms`]): the builder gets one setter per
-//!   file field (taking the support module's `FilePart`; `Vec<FilePart>` for
-//!   an array) and one per text field (delegating to the typed body
-//!   builder), plus `on_progress`; `send()` checks required files and sends
-//!   the body as a form through the support module's `Form` and `attach`
-//!   (see `Options::form_support`). The typed mocks match such operations by
-//!   part name.
+//! * **here, before conversion** ([`separate`], on the OpenAPI 3.1
+//!   document): the body schema's file fields (`{type: string, format:
+//!   binary}` or, in 3.1, `contentMediaType`; arrays of them; either
+//!   nullable) are taken out of it, and the form (its media type, whether
+//!   it has text fields, its files) is returned in [`Forms`], by the
+//!   operation's place in the document. An operation that also offers JSON
+//!   keeps its JSON body, and a second operation `<name>_form` gets the
+//!   form; one that offers both form encodings sends multipart when it has
+//!   files, else URL-encoded. Without a support module, a URL-encoded form
+//!   goes back to progenitor's own encoding and the others are left out.
+//! * **after progenitor** ([`crate::syntax::forms`], given the [`Forms`]):
+//!   the builder gets one setter per file field (taking the support
+//!   module's `FilePart`; `Vec<FilePart>` for an array) and one per text
+//!   field (delegating to the typed body builder), plus `on_progress`;
+//!   `send()` checks required files and sends the body as a form through
+//!   the support module's `Form` and `attach` (see `Options::form_support`).
+//!   The typed mocks match such operations by part name.
+//!
+//! An OpenAPI document holds one operation per path and method, so the form
+//! variant of an operation that also takes JSON is handed to progenitor at
+//! its path with [`ALTERNATE_SUFFIX`] appended; the rewrite removes the
+//! suffix from the URL again.
 
 use std::collections::BTreeMap;
 
@@ -31,11 +38,12 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{CodegenError, Report, join};
 
-/// The operation extension that carries a form's description through
-/// progenitor.
-pub(crate) const EXTENSION: &str = "x-ionworks-form";
+/// The operation extension under which [`Forms::annotate`] describes each
+/// form in the converted document, for readers (see [`describe`]).
+const EXTENSION: &str = "x-ionworks-form";
 
-/// The path suffix of the form variant of an operation that also takes JSON.
+/// The path suffix of the form variant of an operation that also takes
+/// JSON, in the document progenitor reads.
 pub(crate) const ALTERNATE_SUFFIX: &str = "#form";
 
 const MULTIPART: &str = "multipart/form-data";
@@ -94,9 +102,15 @@ fn file_kind(schema: &Value) -> Option<bool> {
     None
 }
 
-/// Rewrites every form operation of the OpenAPI 3.1 `doc` for progenitor
-/// (see the module docs). Runs before the conversion.
-pub(crate) fn prepare(doc: &mut Value, report: &mut Report) -> Result<(), CodegenError> {
+/// The form operations of the OpenAPI 3.1 `doc`, each rewritten for
+/// progenitor as a JSON-body operation (see the module docs); `support`: a
+/// support module sends form bodies (`Options::form_support`). Runs before
+/// the conversion.
+pub(crate) fn separate(
+    doc: &mut Value,
+    support: bool,
+    report: &mut Report,
+) -> Result<Forms, CodegenError> {
     // (path, method) of every operation with a form body.
     let mut found = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -117,18 +131,48 @@ pub(crate) fn prepare(doc: &mut Value, report: &mut Report) -> Result<(), Codege
             }
         }
     }
+    let mut forms = Forms::default();
     for (path, method) in found {
-        prepare_operation(doc, &path, &method, report)?;
+        let Some((place, form)) = separate_operation(doc, &path, &method, report)? else {
+            continue;
+        };
+        if support {
+            forms.ops.insert(place, form);
+        } else if form.media == URLENCODED && form.api_path.is_none() {
+            // progenitor's own encoding (`serde_urlencoded`: flat forms only).
+            if let Some(content) = doc
+                .pointer_mut(&join(&join(&join("/paths", &path), &method), "requestBody"))
+                .and_then(|body| body.get_mut("content"))
+                .and_then(Value::as_object_mut)
+                && let Some(json) = content.remove("application/json")
+            {
+                content.insert(URLENCODED.into(), json);
+            }
+        } else {
+            let shown = form.api_path.as_deref().unwrap_or(&path);
+            forms.left_out.push(LeftOut {
+                pointer: join(&join("/paths", shown), &method),
+                reason: format!(
+                    "{} request body (no form support configured: Options::form_support)",
+                    form.media
+                ),
+                place,
+            });
+        }
     }
-    Ok(())
+    Ok(forms)
 }
 
-fn prepare_operation(
+/// The form of the operation at `path` and `method`, and where the
+/// operation that takes it is in `doc` (at `path`, or at the alternate path
+/// when the operation also takes JSON); `None` when it is not a form after
+/// all.
+fn separate_operation(
     doc: &mut Value,
     path: &str,
     method: &str,
     report: &mut Report,
-) -> Result<(), CodegenError> {
+) -> Result<Option<(Place, FormOp)>, CodegenError> {
     let op_ptr = join(&join("/paths", path), method);
     let content_ptr = format!("{op_ptr}/requestBody/content");
     let Some(content) = doc
@@ -136,7 +180,7 @@ fn prepare_operation(
         .and_then(Value::as_object)
         .cloned()
     else {
-        return Ok(());
+        return Ok(None);
     };
     let key = |wanted: &str| content.keys().find(|k| base(k) == wanted).cloned();
     let json_key = key("application/json");
@@ -151,7 +195,7 @@ fn prepare_operation(
             .cloned()
     };
     let Some(schema) = schema_of(&multipart).or_else(|| schema_of(&urlencoded)) else {
-        return Ok(());
+        return Ok(None);
     };
     let (component, resolved) = match schema.get("$ref").and_then(Value::as_str) {
         Some(r) => match r.strip_prefix("#/components/schemas/") {
@@ -170,7 +214,7 @@ fn prepare_operation(
             &content_ptr,
             "form body without properties sent as its JSON body (not a form)",
         );
-        return Ok(());
+        return Ok(None);
     };
     let required: Vec<&str> = resolved
         .get("required")
@@ -250,19 +294,23 @@ fn prepare_operation(
         }
         None => text_schema,
     };
-    let extension = json!({
-        "media": media,
-        "body": has_text,
-        "files": files.iter().map(|f| json!({"name": f.name, "many": f.many, "required": f.required})).collect::<Vec<_>>(),
-    });
+    let mut form = FormOp {
+        media,
+        body: has_text,
+        files,
+        api_path: None,
+    };
 
     let Some(op) = doc.pointer_mut(&op_ptr).and_then(Value::as_object_mut) else {
-        return Ok(());
+        return Ok(None);
     };
     let mut form_op = op.clone();
-    set_form_body(&mut form_op, has_text, body_schema, extension);
-    match json_key {
-        None => *op = form_op,
+    set_form_body(&mut form_op, has_text, body_schema);
+    let place = match json_key {
+        None => {
+            *op = form_op;
+            (path.to_string(), method.to_string())
+        }
         Some(json_key) => {
             // JSON stays the plain operation; the form becomes `<name>_form`.
             if let Some(content) = op
@@ -279,31 +327,26 @@ fn prepare_operation(
                 .to_string();
             let short = super::names::short_operation_id(&id, path, method).unwrap_or(id);
             let alternate_path = format!("{path}{ALTERNATE_SUFFIX}");
-            form_op.insert(
-                "operationId".into(),
-                json!(format!(
-                    "{short}_form{}_{method}",
-                    super::convert::fastapi_path_suffix(&alternate_path)
-                )),
-            );
+            form_op.insert("operationId".into(), json!(format!("{short}_form")));
             report.note(
                 &content_ptr,
                 format!("JSON body sent by `{short}`; the form by `{short}_form`"),
             );
             if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
-                let item = paths.entry(alternate_path).or_insert_with(|| json!({}));
+                let item = paths.entry(&alternate_path).or_insert_with(|| json!({}));
                 if let Some(item) = item.as_object_mut() {
                     item.insert(method.to_string(), Value::Object(form_op));
                 }
             }
+            form.api_path = Some(path.to_string());
+            (alternate_path, method.to_string())
         }
-    }
-    Ok(())
+    };
+    Ok(Some((place, form)))
 }
 
-/// The operation's request body becomes the text fields as JSON (or none),
-/// with the form's description beside it.
-fn set_form_body(op: &mut Map<String, Value>, has_text: bool, schema: Value, extension: Value) {
+/// The operation's request body becomes the text fields as JSON (or none).
+fn set_form_body(op: &mut Map<String, Value>, has_text: bool, schema: Value) {
     if has_text {
         let required = op
             .get("requestBody")
@@ -317,7 +360,6 @@ fn set_form_body(op: &mut Map<String, Value>, has_text: bool, schema: Value, ext
     } else {
         op.remove("requestBody");
     }
-    op.insert(EXTENSION.into(), extension);
 }
 
 /// `schema`, or the component it references.
@@ -349,90 +391,109 @@ fn refs_to(doc: &Value, name: &str) -> usize {
     count(doc, &target)
 }
 
-/// A form operation as the rewrite needs it.
+/// Where an operation is in the document progenitor reads: its path (with
+/// [`ALTERNATE_SUFFIX`] for a form variant) and its method.
+type Place = (String, String);
+
+/// What [`separate`] found: the form operations the rewrite turns back into
+/// forms, and those left out.
+#[derive(Debug, Default)]
+pub(crate) struct Forms {
+    ops: BTreeMap<Place, FormOp>,
+    left_out: Vec<LeftOut>,
+}
+
+/// A form operation left out: no support module sends its body.
+#[derive(Debug)]
+struct LeftOut {
+    place: Place,
+    /// The operation in the spec (for the form variant of an operation that
+    /// also takes JSON, that operation).
+    pointer: String,
+    reason: String,
+}
+
+/// A form operation, as the rewrite needs it.
 #[derive(Debug, Clone)]
 pub(crate) struct FormOp {
-    pub(crate) multipart: bool,
+    /// `multipart/form-data` or `application/x-www-form-urlencoded`.
+    media: &'static str,
+    /// The form has text fields: the operation's JSON body holds them.
     pub(crate) body: bool,
     pub(crate) files: Vec<FileField>,
-    /// The operation is the `#form` variant of one that takes JSON.
-    pub(crate) alternate: bool,
+    /// For the form variant of an operation that also takes JSON: that
+    /// operation's path (the variant's is this one with
+    /// [`ALTERNATE_SUFFIX`]).
+    api_path: Option<String>,
 }
 
-/// Form operations of the converted document, by operationId.
-pub(crate) fn form_ops(doc: &Value) -> BTreeMap<String, FormOp> {
-    let mut out = BTreeMap::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return out;
-    };
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for op in item.values() {
-            let (Some(ext), Some(id)) = (
-                op.get(EXTENSION),
-                op.get("operationId").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            let files = ext
-                .get("files")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|f| FileField {
-                    name: f["name"].as_str().unwrap_or_default().to_string(),
-                    many: f["many"].as_bool().unwrap_or(false),
-                    required: f["required"].as_bool().unwrap_or(false),
-                })
-                .collect();
-            out.insert(
-                id.to_string(),
-                FormOp {
-                    multipart: ext["media"] == MULTIPART,
-                    body: ext["body"].as_bool().unwrap_or(false),
-                    files,
-                    alternate: path.ends_with(ALTERNATE_SUFFIX),
-                },
-            );
-        }
+impl FormOp {
+    pub(crate) fn multipart(&self) -> bool {
+        self.media == MULTIPART
     }
-    out
+
+    /// Whether this is the form variant of an operation that also takes JSON.
+    pub(crate) fn alternate(&self) -> bool {
+        self.api_path.is_some()
+    }
+
+    /// The form as [`describe`] reads it.
+    fn description(&self) -> Value {
+        json!({
+            "media": self.media,
+            "body": self.body,
+            "files": self.files.iter().map(|f| json!({"name": f.name, "many": f.many, "required": f.required})).collect::<Vec<_>>(),
+        })
+    }
 }
 
-/// Without a support module: a URL-encoded form goes back to progenitor's
-/// own encoding (`serde_urlencoded`: flat forms only), and a multipart
-/// operation is left out, with the reason in the report.
-pub(crate) fn without_support(doc: &mut Value, report: &mut Report) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
-        for (method, op) in item.iter_mut() {
-            let Some(ext) = op.as_object_mut().and_then(|o| o.remove(EXTENSION)) else {
-                continue;
-            };
-            if ext["media"] == URLENCODED && !path.ends_with(ALTERNATE_SUFFIX) {
-                if let Some(content) = op
-                    .pointer_mut("/requestBody/content")
-                    .and_then(Value::as_object_mut)
-                    && let Some(json) = content.remove("application/json")
-                {
-                    content.insert(URLENCODED.into(), json);
-                }
-                continue;
+impl Forms {
+    /// The operations left out, as `(path, method)` in the document
+    /// progenitor reads, each reported with its reason now (after the
+    /// conversion, which may report others of the operation's faults).
+    pub(crate) fn report_left_out(&self, report: &mut Report) -> Vec<Place> {
+        self.left_out
+            .iter()
+            .map(|l| {
+                report.skip(&l.pointer, &l.reason);
+                l.place.clone()
+            })
+            .collect()
+    }
+
+    /// The form operations of the converted, named `doc`, by operationId.
+    pub(crate) fn by_operation_id(&self, doc: &Value) -> BTreeMap<String, &FormOp> {
+        crate::operations(doc)
+            .filter_map(|(path, method, op)| {
+                let form = self.ops.get(&(path.to_string(), method.to_string()))?;
+                let id = op.get("operationId")?.as_str()?;
+                Some((id.to_string(), form))
+            })
+            .collect()
+    }
+
+    /// The path of the operation at `path` and `method` of the converted
+    /// document in the API: `path`, but for a form variant.
+    pub(crate) fn api_path<'a>(&'a self, path: &'a str, method: &str) -> &'a str {
+        self.ops
+            .get(&(path.to_string(), method.to_string()))
+            .and_then(|form| form.api_path.as_deref())
+            .unwrap_or(path)
+    }
+
+    /// Describes each form operation of the converted `doc` under the
+    /// extension `x-ionworks-form` (what [`describe`] reads): the document
+    /// progenitor read has only the JSON body of the form's text fields.
+    pub(crate) fn annotate(&self, doc: &mut Value) {
+        for ((path, method), form) in &self.ops {
+            if let Some(op) = doc
+                .get_mut("paths")
+                .and_then(|paths| paths.get_mut(path))
+                .and_then(|item| item.get_mut(method))
+                .and_then(Value::as_object_mut)
+            {
+                op.insert(EXTENSION.into(), form.description());
             }
-            let media = ext["media"].as_str().unwrap_or(MULTIPART).to_string();
-            let shown = path.trim_end_matches(ALTERNATE_SUFFIX);
-            report.skip(
-                join(&join("/paths", shown), method),
-                format!("{media} request body (no form support configured: Options::form_support)"),
-            );
-            op["x-ionworks-skip"] = json!(true);
         }
     }
 }

@@ -33,7 +33,11 @@ fn ident(name: &str) -> Ident {
 }
 
 /// Makes the form operations of `file` send forms (see the module docs).
-pub(crate) fn rewrite(file: &mut syn::File, forms: &BTreeMap<String, FormOp>, support: &syn::Path) {
+pub(crate) fn rewrite(
+    file: &mut syn::File,
+    forms: &BTreeMap<String, &FormOp>,
+    support: &syn::Path,
+) {
     if forms.is_empty() {
         return;
     }
@@ -59,7 +63,7 @@ pub(crate) fn rewrite(file: &mut syn::File, forms: &BTreeMap<String, FormOp>, su
         return;
     };
     // builder struct name → operationId
-    let mut by_struct: BTreeMap<String, (String, FormOp)> = BTreeMap::new();
+    let mut by_struct: BTreeMap<String, (String, &FormOp)> = BTreeMap::new();
     for item in builder.iter() {
         if let Item::Impl(imp) = item {
             for member in &imp.items {
@@ -70,7 +74,7 @@ pub(crate) fn rewrite(file: &mut syn::File, forms: &BTreeMap<String, FormOp>, su
                     && let syn::Type::Path(p) = imp.self_ty.as_ref()
                     && let Some(last) = p.path.segments.last()
                 {
-                    by_struct.insert(last.ident.to_string(), (id.clone(), form.clone()));
+                    by_struct.insert(last.ident.to_string(), (id.clone(), *form));
                 }
             }
         }
@@ -286,7 +290,8 @@ fn qualified(ty: &syn::Type) -> syn::Type {
 }
 
 /// `send()`: the new fields are destructured, required files checked, the
-/// JSON body replaced by the form, and the `#form` path suffix removed.
+/// JSON body replaced by the form, and for a form variant the path suffix
+/// ([`ALTERNATE_SUFFIX`]) removed.
 fn rewrite_send(f: &mut syn::ImplItemFn, form: &FormOp, support: &syn::Path) {
     let names: Vec<Ident> = form.files.iter().map(|f| ident(&f.name)).collect();
     let mut stmts = std::mem::take(&mut f.block.stmts);
@@ -323,7 +328,7 @@ fn rewrite_send(f: &mut syn::ImplItemFn, form: &FormOp, support: &syn::Path) {
                     RemoveJson.visit(&mut init.expr);
                 }
                 out.push(syn::Stmt::Local(local));
-                let start: Expr = if form.multipart {
+                let start: Expr = if form.multipart() {
                     syn::parse_quote!(#support::Form::multipart())
                 } else {
                     syn::parse_quote!(#support::Form::urlencoded())
@@ -346,7 +351,7 @@ fn rewrite_send(f: &mut syn::ImplItemFn, form: &FormOp, support: &syn::Path) {
         }
     }
     f.block.stmts = out;
-    if form.alternate {
+    if form.alternate() {
         StripSuffix.visit(&mut f.block);
     }
 }
@@ -376,7 +381,7 @@ impl syn::visit_mut::VisitMut for RemoveJson {
     }
 }
 
-/// Removes the `#form` suffix from the URL's format string.
+/// Removes [`ALTERNATE_SUFFIX`] from the URL's format string.
 struct StripSuffix;
 
 impl StripSuffix {
@@ -408,7 +413,7 @@ impl syn::visit_mut::VisitMut for StripSuffix {
 
 /// The typed mocks of form operations match by part name: progenitor's
 /// `body(&BodyX)` compares a JSON body, which a form never is.
-pub(crate) fn fix_mocks(file: &mut syn::File, forms: &BTreeMap<String, FormOp>) {
+pub(crate) fn fix_mocks(file: &mut syn::File, forms: &BTreeMap<String, &FormOp>) {
     let Some(mock) = module(&mut file.items, "mock") else {
         return;
     };
@@ -420,7 +425,7 @@ pub(crate) fn fix_mocks(file: &mut syn::File, forms: &BTreeMap<String, FormOp>) 
         .map(|(id, form)| {
             (
                 format!("{}When", heck::ToPascalCase::to_pascal_case(id.as_str())),
-                form,
+                *form,
             )
         })
         .collect();
@@ -439,7 +444,7 @@ pub(crate) fn fix_mocks(file: &mut syn::File, forms: &BTreeMap<String, FormOp>) 
         };
         imp.items
             .retain(|i| !matches!(i, ImplItem::Fn(f) if f.sig.ident == "body"));
-        let pattern = if form.multipart {
+        let pattern = if form.multipart() {
             quote!(::std::format!("name=\"{}\"", name))
         } else {
             quote!(::std::format!("{}=", name))
@@ -450,7 +455,7 @@ pub(crate) fn fix_mocks(file: &mut syn::File, forms: &BTreeMap<String, FormOp>) 
                 Self(self.0.body_includes(#pattern))
             }
         });
-        if form.alternate {
+        if form.alternate() {
             StripSuffix.visit_impl(imp);
         }
     }

@@ -66,6 +66,11 @@ pub(crate) struct Converted {
     /// `$ref` (and typify with it), so the rewrite puts the description on
     /// the field.
     pub ref_docs: Vec<(String, String, String)>,
+    /// `(path, method)` of the operations the converter cannot represent
+    /// (each reported with its reason). They stay in `doc` through the
+    /// whole-document steps, so that those see the document as written,
+    /// and are removed after them.
+    pub skipped: Vec<(String, String)>,
 }
 
 type Result<T> = std::result::Result<T, CodegenError>;
@@ -164,7 +169,10 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     let ref_docs = ref_descriptions(&doc);
     let root = doc.as_object_mut().expect("checked above");
 
-    let mut cx = Cx { report };
+    let mut cx = Cx {
+        report,
+        skipped: Vec::new(),
+    };
     // Components first: operations may inline their parameters/bodies/responses.
     if let Some(components) = root.get_mut("components") {
         let components = components
@@ -208,6 +216,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         doc,
         constraints: Vec::new(),
         ref_docs,
+        skipped: std::mem::take(&mut cx.skipped),
     };
     // The reference graph of the components, rebuilt only after a step
     // that changed it.
@@ -252,6 +261,8 @@ fn json_type(v: &Value) -> &'static str {
 
 struct Cx<'r> {
     report: &'r mut Report,
+    /// See [`Converted::skipped`].
+    skipped: Vec<(String, String)>,
 }
 
 /// Whether [`Cx::schema`] would change nothing in `o` but its `title` and
