@@ -1055,6 +1055,72 @@ fn multipart_body_without_form_support_skips_the_operation() {
 }
 
 #[test]
+fn form_beside_a_json_body_is_sent_by_a_method_of_its_own() {
+    let input = doc(
+        json!({
+            "Meta": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "Body_upload": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "note": {"type": "string"},
+            }},
+        }),
+        json!({"/jobs/{job_id}/upload": {"post": {
+            "operationId": "upload_jobs__job_id__upload_post",
+            "parameters": [{"name": "job_id", "in": "path", "required": true,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Meta"}},
+                "multipart/form-data": {"schema": {"$ref": "#/components/schemas/Body_upload"}},
+            }},
+            "responses": ok(json!({"type": "string"})),
+        }}}),
+    );
+    let out = ionworks_codegen::generate(
+        &bytes(&input),
+        &Options::default().form_support("crate::upload"),
+    )
+    .unwrap();
+    let path = "/jobs/{job_id}/upload".to_string();
+    assert_eq!(
+        out.report.operations,
+        vec![
+            ("upload".to_string(), "POST".to_string(), path.clone()),
+            ("upload_form".to_string(), "POST".to_string(), path.clone()),
+        ]
+    );
+    has(&out.code, "pub fn upload(&self)");
+    has(&out.code, "pub fn upload_form(&self)");
+    // Both send to the operation's path.
+    assert_eq!(
+        out.code.matches("\"{}/jobs/{}/upload\"").count(),
+        2,
+        "{}",
+        out.code
+    );
+    has(
+        &out.code,
+        "pub fn file(mut self, part: crate::upload::FilePart) -> Self",
+    );
+    // Without form support, the JSON body is still sent; the form is not.
+    let out = ionworks_codegen::generate(&bytes(&input), &Options::default()).unwrap();
+    assert_eq!(
+        out.report.operations,
+        vec![("upload".to_string(), "POST".to_string(), path)]
+    );
+    assert_eq!(
+        out.report
+            .skipped
+            .iter()
+            .map(|n| (n.pointer.as_str(), n.message.as_str()))
+            .collect::<Vec<_>>(),
+        [(
+            "/paths/~1jobs~1{job_id}~1upload/post",
+            "multipart/form-data request body (no form support configured: Options::form_support)",
+        )]
+    );
+}
+
+#[test]
 fn multipart_body_with_form_support_becomes_setters() {
     let input = doc(
         json!({"Body_upload": {"type": "object", "required": ["file"], "properties": {

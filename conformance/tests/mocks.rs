@@ -1,6 +1,6 @@
 //! The typed mocks generated for real specs, exercised where progenitor's
 //! own mock code does not compile or does not match what the client sends
-//! (see `fix_mocks` in `codegen/src/rewrite.rs`).
+//! (see `fix_mocks` in `codegen/src/syntax/mocks.rs`).
 //!
 //! The skyvern client is compiled only when its document is available
 //! (`IONWORKS_CONFORMANCE_DIR`); none of the vendored documents has an array

@@ -49,7 +49,7 @@ pub fn of(spec: &[u8], generated: &ionworks_codegen::Generated) -> Result<Surfac
             (ionworks_codegen::type_name(name), role)
         })
         .collect();
-    let mut surface = extract(&file, &generated.converted, &roles);
+    let mut surface = extract(&file, generated, &roles);
     let doc = ionworks_codegen::parse_json(spec).map_err(|e| e.to_string())?;
     surface.skipped = skipped(&doc, &generated.report.skipped);
     Ok(surface)
@@ -326,8 +326,13 @@ fn wire_name(field: &syn::Field) -> String {
     })
 }
 
-/// Extract the surface from the generated file and the converted document.
-fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Surface {
+/// Extract the surface from the generated file, the converted document and
+/// the report.
+fn extract(
+    file: &syn::File,
+    generated: &ionworks_codegen::Generated,
+    roles: &BTreeMap<String, Role>,
+) -> Surface {
     let mut surface = Surface::default();
     let types = file.items.iter().find_map(|i| match i {
         Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
@@ -425,7 +430,7 @@ fn extract(file: &syn::File, doc: &Value, roles: &BTreeMap<String, Role>) -> Sur
         }
     }
     surface.types.sort_by(|a, b| a.name.cmp(&b.name));
-    surface.operations = operations(file, doc);
+    surface.operations = operation_sigs(file, generated);
     surface
 }
 
@@ -555,7 +560,16 @@ fn split_result(rendered: &str) -> (String, String) {
     (inner.to_string(), String::new())
 }
 
-fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
+fn operation_sigs(file: &syn::File, generated: &ionworks_codegen::Generated) -> Vec<OperationSig> {
+    let doc = &generated.converted;
+    // The path of each operation in the API, by method name (the converted
+    // document holds a form variant at a path of its own).
+    let paths: BTreeMap<&str, &str> = generated
+        .report
+        .operations
+        .iter()
+        .map(|(name, _, path)| (name.as_str(), path.as_str()))
+        .collect();
     let builders = builder_info(file);
     let mut ops = Vec::new();
     for (path, method, op) in ionworks_codegen::operations(doc) {
@@ -563,6 +577,7 @@ fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
             continue;
         };
         let name = id.to_snake_case();
+        let api_path = paths.get(name.as_str()).copied().unwrap_or(path);
         let builder = heck::ToPascalCase::to_pascal_case(id);
         let (fields, success, error, stream) = builders.get(&builder).cloned().unwrap_or_default();
         let field_ty: BTreeMap<String, String> = fields.into_iter().collect();
@@ -611,7 +626,7 @@ fn operations(file: &syn::File, doc: &Value) -> Vec<OperationSig> {
         ops.push(OperationSig {
             name,
             method: method.to_uppercase(),
-            path: path.trim_end_matches("#form").to_string(),
+            path: api_path.to_string(),
             params,
             body,
             success_status: success_status.into_iter().collect::<Vec<_>>().join("/"),

@@ -215,7 +215,7 @@ impl Cx<'_> {
             }
             if let Some(reason) = self.request_body(body, &body_ptr)? {
                 self.report.skip(ptr, reason);
-                op.insert("x-ionworks-skip".into(), json!(true));
+                self.skipped.push((path.to_string(), method.to_string()));
                 return Ok(());
             }
         }

@@ -160,8 +160,9 @@ impl PathSegments<'_> {
         let arg = &call.args[0];
         let parameter = parameter_name(arg)?;
         let operation = self.operation;
+        let path_segment = super::support::from_root("path_segment");
         Some(syn::parse_quote! {
-            types::__support::path_segment(#arg, #operation, #parameter)
+            #path_segment(#arg, #operation, #parameter)
                 .map_err(Error::InvalidRequest)?
         })
     }

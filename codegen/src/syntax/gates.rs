@@ -12,45 +12,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToKebabCase, ToPascalCase, ToSnakeCase};
+use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::{TokenStream, TokenTree};
 use serde_json::Value;
 use syn::visit::Visit;
 use syn::{ImplItem, Item, TraitItem};
 
-/// The feature of `tag`: `prefix` + its kebab case (`Flow Runs` → `api-flow-runs`).
-pub fn feature(prefix: &str, tag: &str) -> String {
-    format!("{prefix}{}", tag.to_kebab_case())
-}
-
-/// The features of every tag of `doc` (an OpenAPI document), sorted.
-///
-/// ```
-/// let doc = serde_json::json!({"paths": {"/jobs": {"get": {"tags": ["Jobs"]}},
-///                                        "/runs": {"post": {"tags": ["Flow Runs", "Jobs"]}}}});
-/// assert_eq!(ionworks_codegen::tag_features(&doc, "api-"), ["api-flow-runs", "api-jobs"]);
-/// ```
-pub fn tag_features(doc: &Value, prefix: &str) -> Vec<String> {
-    let mut out = BTreeSet::new();
-    for op in operations(doc) {
-        for tag in tags(op) {
-            out.insert(feature(prefix, tag));
-        }
-    }
-    out.into_iter().collect()
-}
-
-fn operations(doc: &Value) -> impl Iterator<Item = &Value> {
-    crate::operations(doc).map(|(_, _, op)| op)
-}
-
-fn tags(op: &Value) -> impl Iterator<Item = &str> {
-    op.get("tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-}
+use crate::json::tags::{feature, tags};
 
 /// A condition on features: `None` is "always".
 type Gate = Option<BTreeSet<String>>;
@@ -104,7 +72,7 @@ fn cfg(features: &BTreeSet<String>) -> syn::Attribute {
 pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
     // Method name → features of its operation (empty: untagged).
     let mut op_gates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for op in operations(doc) {
+    for (_, _, op) in crate::operations(doc) {
         if let Some(id) = op.get("operationId").and_then(Value::as_str) {
             op_gates.insert(
                 id.to_snake_case(),
@@ -402,44 +370,4 @@ fn push_attr(item: &mut Item, attr: syn::Attribute) {
         _ => return,
     };
     attrs.push(attr);
-}
-
-/// Leaves in `doc` (the converted document, named already) only the
-/// operations of an enabled tag (a tag whose feature, `prefix` + the tag, is
-/// in `enabled`) and the untagged ones, and drops the component schemas that
-/// only the removed operations reach. Schemas that no operation reaches
-/// stay, as they do in a full build. The output is the part of the full
-/// build's output that `enabled` compiles, with the same names, without the
-/// cost of generating, parsing and expanding the rest; see
-/// [`Options::only_features`](crate::Options::only_features).
-pub(crate) fn keep_enabled(doc: &mut Value, prefix: &str, enabled: &BTreeSet<String>) {
-    let names = |doc: &Value| -> BTreeSet<String> {
-        crate::document::component_schemas(doc)
-            .map(|schemas| schemas.keys().cloned().collect())
-            .unwrap_or_default()
-    };
-    let everything = names(doc);
-    let reached_by_any = names(&crate::document::excerpt(doc, |_, _, _| true));
-    let kept = crate::document::excerpt(doc, |_, _, op| {
-        let mut op_tags = tags(op).peekable();
-        op_tags.peek().is_none() || op_tags.any(|t| enabled.contains(&feature(prefix, t)))
-    });
-    let reached_by_kept = names(&kept);
-    let mut kept = kept;
-    if let (Some(schemas), Some(all)) = (
-        crate::document::component_schemas_mut(&mut kept),
-        crate::document::component_schemas(doc),
-    ) {
-        // `excerpt` keeps what the kept operations reach; the schemas no
-        // operation reaches come back, in the document's order.
-        *schemas = all
-            .iter()
-            .filter(|(name, _)| {
-                reached_by_kept.contains(*name)
-                    || everything.contains(*name) && !reached_by_any.contains(*name)
-            })
-            .map(|(name, schema)| (name.clone(), schema.clone()))
-            .collect();
-    }
-    *doc = kept;
 }

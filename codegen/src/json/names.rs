@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::{Value, json};
 
-use crate::convert::fastapi_path_suffix;
+use super::convert::fastapi_path_suffix;
 use crate::error::{Report, join};
 
 /// The name without FastAPI's `_{path}_{method}` suffix, if it has one.

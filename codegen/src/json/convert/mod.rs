@@ -21,7 +21,7 @@
 //! | `type: [T, "null"]`, `anyOf`/`oneOf` with null, `type: null` | `nullable: true`, `allOf: [{$ref}]`, `oneOf`, `enum: [null]` | [`nullable`] |
 //! | `$ref` beside other keywords | `allOf: [{$ref}]` or a lone `$ref` | [`refs`] |
 //! | `$ref` resolution, alias and recursive cycles | errors; split nullable roots; simplified recursive `allOf` | [`references`] |
-//! | path items, operations, parameters, bodies, responses | what progenitor can generate | [`operations`](mod@operations) |
+//! | path items, operations, parameters, bodies, responses | what progenitor can generate | [`paths`] |
 //! | empty `allOf`, `not` beyond enumerated values, untyped validation of several types, stray `format`s, `enum` and `default` values their schema rejects | what typify can take, after all the rules above | [`generator`] |
 //!
 //! Where a schema is, and so where a key is a keyword, is
@@ -32,7 +32,7 @@ mod bounds;
 mod enums;
 mod generator;
 mod nullable;
-mod operations;
+mod paths;
 mod references;
 mod refs;
 mod tuples;
@@ -49,7 +49,7 @@ use crate::error::{CodegenError, Ptr, Report};
 pub(crate) use bounds::FieldConstraint;
 use bounds::lenient_and_constraints;
 pub(crate) use enums::VARIANT_SEPARATOR;
-pub(crate) use operations::fastapi_path_suffix;
+pub(crate) use paths::fastapi_path_suffix;
 use references::{
     check_alias_cycles, check_refs, inline_subschema_refs, simplify_recursive_all_of,
     split_recursive_nullable_roots,
@@ -66,6 +66,11 @@ pub(crate) struct Converted {
     /// `$ref` (and typify with it), so the rewrite puts the description on
     /// the field.
     pub ref_docs: Vec<(String, String, String)>,
+    /// `(path, method)` of the operations the converter cannot represent
+    /// (each reported with its reason). They stay in `doc` through the
+    /// whole-document steps, so that those see the document as written,
+    /// and are removed after them.
+    pub skipped: Vec<(String, String)>,
 }
 
 type Result<T> = std::result::Result<T, CodegenError>;
@@ -164,7 +169,10 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     let ref_docs = ref_descriptions(&doc);
     let root = doc.as_object_mut().expect("checked above");
 
-    let mut cx = Cx { report };
+    let mut cx = Cx {
+        report,
+        skipped: Vec::new(),
+    };
     // Components first: operations may inline their parameters/bodies/responses.
     if let Some(components) = root.get_mut("components") {
         let components = components
@@ -208,6 +216,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
         doc,
         constraints: Vec::new(),
         ref_docs,
+        skipped: std::mem::take(&mut cx.skipped),
     };
     // The reference graph of the components, rebuilt only after a step
     // that changed it.
@@ -252,6 +261,8 @@ fn json_type(v: &Value) -> &'static str {
 
 struct Cx<'r> {
     report: &'r mut Report,
+    /// See [`Converted::skipped`].
+    skipped: Vec<(String, String)>,
 }
 
 /// Whether [`Cx::schema`] would change nothing in `o` but its `title` and

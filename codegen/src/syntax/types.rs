@@ -1,4 +1,4 @@
-//! Post-processing of progenitor's output (as a `syn` tree):
+//! The `types` module of progenitor's output (typify's types), rewritten:
 //!
 //! * **open enums**: typify 0.8 emits closed string enums (`unknown variant`
 //!   on any new server value). Every string enum with two or more values gets
@@ -11,9 +11,6 @@
 //! * **request bounds**: the builder → type conversion of request types checks
 //!   documented numeric ranges and string lengths, so an invalid request fails
 //!   in `send()` before anything reaches the network.
-//! * **mocks** (only with `httpmock`): the typed mocks match path and array
-//!   query parameters the way the client sends them, and compile for
-//!   responses of primitive types (see [`fix_mocks`]).
 
 use std::collections::BTreeMap;
 
@@ -22,12 +19,12 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Expr, Fields, Ident, Item, ItemEnum, ItemMod};
 
-use crate::convert::FieldConstraint;
 use crate::error::Report;
+use crate::json::convert::FieldConstraint;
 
 pub(crate) fn rewrite(
     mut file: syn::File,
-    converted: &crate::convert::Converted,
+    converted: &crate::json::convert::Converted,
     report: &mut Report,
 ) -> (syn::File, usize) {
     let constraints = &converted.constraints;
@@ -44,9 +41,9 @@ pub(crate) fn rewrite(
     lenient_datetimes(items);
     ref_docs(items, &converted.ref_docs);
     non_exhaustive(items);
-    crate::extra::empty_by_default(items);
+    super::extra::empty_by_default(items);
     request_bounds(items, constraints, report);
-    items.push(syn::parse2(support()).expect("support module is valid Rust"));
+    items.push(super::support::module());
     let count = items
         .iter()
         .filter(|i| {
@@ -55,111 +52,6 @@ pub(crate) fn rewrite(
         })
         .count();
     (file, count)
-}
-
-/// Fixes to progenitor-impl 0.15.1's typed mocks (`httpmock.rs`,
-/// `httpmock_method`), each found by compiling or running them:
-///
-/// * A path parameter is matched with
-///   `Regex::new(&format!("^/jobs/{}$", value.to_string()))`: the value is
-///   neither percent-encoded (the client sends `encode_path(..)`) nor
-///   escaped, so an id with a space never matches, `a.b` also matches `axb`,
-///   and `(` panics in `unwrap`. It becomes
-///   `regex::escape(&encode_path(&value.to_string()).replace('\\', "%5C"))`.
-/// * A response or body whose type is passed by value (`i64`, `bool`,
-///   `Option<f64>`) is handed to `json_body_obj(value)`, which takes a
-///   reference: the mocks do not compile. It becomes `json_body_obj(&value)`.
-/// * An array query parameter is matched with `value.to_string()`, which
-///   does not exist for `Vec`; the client sends one `name=item` pair per
-///   item. It becomes one `query_param` per item, or `query_param_missing`
-///   for an empty array (which the client leaves out).
-pub(crate) fn fix_mocks(file: &mut syn::File) {
-    use quote::ToTokens;
-    use syn::visit_mut::{self, VisitMut};
-
-    struct Fix {
-        value_by_value: bool,
-        value_is_seq: bool,
-        // The expressions the rewrites look for, parsed once.
-        value: Expr,
-        to_string: Expr,
-    }
-    impl VisitMut for Fix {
-        fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-            let value = f.sig.inputs.iter().find_map(|arg| match arg {
-                syn::FnArg::Typed(p) => match p.pat.as_ref() {
-                    syn::Pat::Ident(i) if i.ident == "value" => Some(p.ty.as_ref()),
-                    _ => None,
-                },
-                syn::FnArg::Receiver(_) => None,
-            });
-            self.value_by_value = value.is_some_and(|t| !matches!(t, syn::Type::Reference(_)));
-            let sig = f.sig.to_token_stream().to_string();
-            self.value_is_seq = value.is_some() && sig.contains("Vec <");
-            visit_mut::visit_impl_item_fn_mut(self, f);
-        }
-
-        fn visit_expr_mut(&mut self, e: &mut Expr) {
-            visit_mut::visit_expr_mut(self, e);
-            let (value, to_string) = (&self.value, &self.to_string);
-            match e {
-                Expr::Macro(m) if m.mac.path.is_ident("format") => {
-                    let parser =
-                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
-                    let Ok(mut args) = m.mac.parse_body_with(parser) else {
-                        return;
-                    };
-                    if args.len() == 2 && args[1] == *to_string {
-                        // As the client sends it: `path_segment` also
-                        // encodes a backslash.
-                        args[1] = syn::parse_quote!(regex::escape(
-                            &progenitor_client::encode_path(&value.to_string())
-                                .replace('\\', "%5C")
-                        ));
-                        m.mac.tokens = quote!(#args);
-                    }
-                }
-                Expr::MethodCall(c)
-                    if c.method == "json_body_obj"
-                        && self.value_by_value
-                        && c.args.len() == 1
-                        && c.args[0] == *value =>
-                {
-                    c.args[0] = syn::parse_quote!(&value);
-                }
-                Expr::MethodCall(c)
-                    if c.method == "query_param"
-                        && self.value_is_seq
-                        && c.args.len() == 2
-                        && c.args[1] == *to_string =>
-                {
-                    let (when, name) = (&c.receiver, &c.args[0]);
-                    *e = syn::parse_quote!(if value.is_empty() {
-                        #when.query_param_missing(#name)
-                    } else {
-                        value
-                            .iter()
-                            .fold(#when, |when, item| when.query_param(#name, item.to_string()))
-                    });
-                }
-                _ => {}
-            }
-        }
-    }
-
-    let Some(mock) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "mock" => Some(m),
-        _ => None,
-    }) else {
-        return;
-    };
-    Fix {
-        value_by_value: false,
-        value_is_seq: false,
-        value: syn::parse_quote!(value),
-        to_string: syn::parse_quote!(value.to_string()),
-    }
-    .visit_item_mod_mut(mock);
 }
 
 /// `(trait, type)` of an impl of `Display`, `FromStr` or `TryFrom` (the
@@ -296,7 +188,7 @@ fn open_enum(mut e: ItemEnum) -> Vec<Item> {
         let mut wire = serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
         // A value renamed so that typify names its variant apart from another
         // one's (`convert::distinct_variant_names`).
-        if let Some((value, _)) = wire.split_once(crate::convert::VARIANT_SEPARATOR) {
+        if let Some((value, _)) = wire.split_once(crate::json::convert::VARIANT_SEPARATOR) {
             wire = value.to_string();
         }
         v.attrs.retain(|a| !a.path().is_ident("serde"));
@@ -458,8 +350,9 @@ fn lenient_datetimes(items: &mut [Item]) {
             let ty = &f.ty;
             let text = quote!(#ty).to_string().replace(' ', "");
             if text == DATETIME {
+                let with = super::support::in_types("datetime");
                 f.attrs
-                    .push(syn::parse_quote!(#[serde(deserialize_with = "__support::datetime")]));
+                    .push(syn::parse_quote!(#[serde(deserialize_with = #with)]));
             } else if text == format!("::std::option::Option<{DATETIME}>") {
                 // typify marks required-but-nullable fields with
                 // `deserialize_with = "::std::option::Option::deserialize"`
@@ -469,12 +362,13 @@ fn lenient_datetimes(items: &mut [Item]) {
                     !(a.path().is_ident("serde")
                         && quote!(#a).to_string().contains("Option::deserialize"))
                 });
+                let with = super::support::in_types("datetime_opt");
                 if f.attrs.len() < before {
-                    f.attrs.push(
-                        syn::parse_quote!(#[serde(deserialize_with = "__support::datetime_opt")]),
-                    );
+                    f.attrs
+                        .push(syn::parse_quote!(#[serde(deserialize_with = #with)]));
                 } else {
-                    f.attrs.push(syn::parse_quote!(#[serde(default, deserialize_with = "__support::datetime_opt")]));
+                    f.attrs
+                        .push(syn::parse_quote!(#[serde(default, deserialize_with = #with)]));
                 }
             }
         }
@@ -543,6 +437,7 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
         }
     }
     // (struct, field ident) -> bounds expression
+    let bounds_type = super::support::from_types_module("Bounds");
     let mut checks: BTreeMap<(String, String), TokenStream> = BTreeMap::new();
     for fc in constraints {
         let struct_name = type_name(&fc.component);
@@ -568,7 +463,7 @@ fn request_bounds(items: &mut [Item], constraints: &[FieldConstraint], report: &
                 checks.insert(
                     (struct_name.clone(), ident.to_string()),
                     quote! {
-                        &super::__support::Bounds {
+                        &#bounds_type {
                             field: #label,
                             minimum: #min,
                             maximum: #max,
@@ -602,6 +497,7 @@ fn apply_checks(builder: &mut ItemMod, checks: &BTreeMap<(String, String), Token
     let Some((_, items)) = builder.content.as_mut() else {
         return;
     };
+    let check = super::support::from_types_module("check");
     for item in items.iter_mut() {
         let Some((trait_, target)) = impl_target(item) else {
             continue;
@@ -624,144 +520,7 @@ fn apply_checks(builder: &mut ItemMod, checks: &BTreeMap<(String, String), Token
                 };
                 if let Some(bounds) = checks.get(&(target.clone(), ident.to_string())) {
                     let expr = &fv.expr;
-                    fv.expr = syn::parse_quote!(super::__support::check(#expr, #bounds)?);
-                }
-            }
-        }
-    }
-}
-
-/// Helpers the rewritten code calls; emitted once into `types`.
-fn support() -> TokenStream {
-    quote! {
-        /// Helpers used by the generated types (not part of the public API).
-        #[doc(hidden)]
-        pub mod __support {
-            /// Parse an RFC 3339 timestamp; one without an offset is read as UTC.
-            pub fn parse_datetime(text: &str) -> ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>> {
-                let text = text.trim();
-                if let Ok(t) = ::chrono::DateTime::parse_from_rfc3339(text) {
-                    return Some(t.with_timezone(&::chrono::offset::Utc));
-                }
-                if let Ok(t) = ::chrono::DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z") {
-                    return Some(t.with_timezone(&::chrono::offset::Utc));
-                }
-                for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-                    if let Ok(t) = ::chrono::NaiveDateTime::parse_from_str(text, format) {
-                        return Some(t.and_utc());
-                    }
-                }
-                ::chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .ok()
-                    .map(|d| d.and_time(::chrono::NaiveTime::MIN).and_utc())
-            }
-
-            pub fn datetime<'de, D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, D::Error> {
-                let text = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
-                parse_datetime(&text).ok_or_else(|| {
-                    <D::Error as ::serde::de::Error>::custom(format!("invalid date-time {text:?}"))
-                })
-            }
-
-            pub fn datetime_opt<'de, D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>, D::Error> {
-                match <::std::option::Option<::std::string::String> as ::serde::Deserialize>::deserialize(deserializer)? {
-                    None => Ok(None),
-                    Some(text) => parse_datetime(&text).map(Some).ok_or_else(|| {
-                        <D::Error as ::serde::de::Error>::custom(format!("invalid date-time {text:?}"))
-                    }),
-                }
-            }
-
-            /// A documented bound of one request field.
-            pub struct Bounds {
-                pub field: &'static str,
-                pub minimum: ::std::option::Option<f64>,
-                pub maximum: ::std::option::Option<f64>,
-                pub exclusive_minimum: bool,
-                pub exclusive_maximum: bool,
-                pub min_length: ::std::option::Option<u64>,
-                pub max_length: ::std::option::Option<u64>,
-            }
-
-            pub trait Check {
-                fn violation(&self, bounds: &Bounds) -> ::std::option::Option<::std::string::String>;
-            }
-
-            macro_rules! numeric {
-                ($($t:ty),*) => {$(
-                    impl Check for $t {
-                        #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
-                        fn violation(&self, b: &Bounds) -> ::std::option::Option<::std::string::String> {
-                            let v = *self as f64;
-                            if let Some(min) = b.minimum {
-                                if v < min || (b.exclusive_minimum && v == min) {
-                                    let rel = if b.exclusive_minimum { "greater than" } else { "at least" };
-                                    return Some(format!("{} must be {rel} {min}, got {self}", b.field));
-                                }
-                            }
-                            if let Some(max) = b.maximum {
-                                if v > max || (b.exclusive_maximum && v == max) {
-                                    let rel = if b.exclusive_maximum { "less than" } else { "at most" };
-                                    return Some(format!("{} must be {rel} {max}, got {self}", b.field));
-                                }
-                            }
-                            None
-                        }
-                    }
-                )*};
-            }
-            numeric!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
-            impl Check for ::std::string::String {
-                fn violation(&self, b: &Bounds) -> ::std::option::Option<::std::string::String> {
-                    let n = self.chars().count() as u64;
-                    match (b.min_length, b.max_length) {
-                        (Some(min), _) if n < min => Some(format!("{} must be at least {min} characters long, got {n}", b.field)),
-                        (_, Some(max)) if n > max => Some(format!("{} must be at most {max} characters long, got {n}", b.field)),
-                        _ => None,
-                    }
-                }
-            }
-
-            impl<T: Check> Check for ::std::option::Option<T> {
-                fn violation(&self, b: &Bounds) -> ::std::option::Option<::std::string::String> {
-                    self.as_ref().and_then(|v| v.violation(b))
-                }
-            }
-
-            /// One path segment of `operation`'s URL, percent-encoded. An
-            /// empty value or a dot segment (`.`, `..`, also spelled with
-            /// `%2e`) would change the request's path once the URL is
-            /// normalised, so it is refused with a message naming both.
-            /// `encode_path` leaves a backslash as it is, which the URL parser reads
-            /// as `/` in an http(s) URL (WHATWG URL, "special" schemes): it is
-            /// encoded as `%5C`.
-            pub fn path_segment(value: &str, operation: &str, parameter: &str) -> ::std::result::Result<::std::string::String, ::std::string::String> {
-                if value.is_empty() {
-                    return Err(format!("{operation}: path parameter `{parameter}` is empty"));
-                }
-                // Every spelling of a dot segment is at most six bytes (`%2e%2e`);
-                // on every call, nothing is copied but the encoded value.
-                if value.len() <= 6 {
-                    let dots = value.to_ascii_lowercase().replace("%2e", ".");
-                    if dots == "." || dots == ".." {
-                        return Err(format!(
-                            "{operation}: path parameter `{parameter}` is {value:?}, a dot segment that would change the request's path"
-                        ));
-                    }
-                }
-                let encoded = ::progenitor_client::encode_path(value);
-                Ok(if encoded.contains('\\') { encoded.replace('\\', "%5C") } else { encoded })
-            }
-
-            pub fn check<T: Check>(value: T, bounds: &Bounds) -> ::std::result::Result<T, super::error::ConversionError> {
-                match value.violation(bounds) {
-                    Some(message) => Err(message.into()),
-                    None => Ok(value),
+                    fv.expr = syn::parse_quote!(#check(#expr, #bounds)?);
                 }
             }
         }
