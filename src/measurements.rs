@@ -10,12 +10,18 @@
 //! [`Client::extend_measurement`] appends rows the same way
 //! (`initiate-extend`, `PUT`, `confirm-extend`, then a wait), and
 //! `Client::upload_raw_data` (feature `api-raw-data`) keeps a raw cycler
-//! file of any format.
+//! file of any format, and [`Client::upload_file_measurement`] creates a
+//! measurement made of files (any format, nothing processed).
 //!
 //! Storage is another origin: the `PUT`s carry no API credentials (the
 //! signed URL is the authorization) and are never redirected. Files are
 //! streamed from disk with progress, and sent again from their start when a
 //! `PUT` fails in a way worth retrying (a connection error, 408, 429, 5xx).
+//! With the `large-uploads` feature, a file of 16 MiB or more whose target
+//! offers S3 multipart goes up in 16 MiB parts instead (two at a time, each
+//! retried, the upload aborted on failure), and falls back to one `PUT`
+//! when storage refuses the offer's credentials; without it, such a file
+//! goes up in one `PUT` (storage takes up to 1 GiB that way).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
