@@ -318,6 +318,8 @@ pub mod measurements;
 #[cfg(feature = "mocks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mocks")))]
 pub mod mock;
+#[cfg(feature = "large-uploads")]
+mod multipart;
 pub mod pages;
 mod raw;
 mod redirect;

@@ -10,12 +10,18 @@
 //! [`Client::extend_measurement`] appends rows the same way
 //! (`initiate-extend`, `PUT`, `confirm-extend`, then a wait), and
 //! `Client::upload_raw_data` (feature `api-raw-data`) keeps a raw cycler
-//! file of any format.
+//! file of any format, and [`Client::upload_file_measurement`] creates a
+//! measurement made of files (any format, nothing processed).
 //!
 //! Storage is another origin: the `PUT`s carry no API credentials (the
 //! signed URL is the authorization) and are never redirected. Files are
 //! streamed from disk with progress, and sent again from their start when a
 //! `PUT` fails in a way worth retrying (a connection error, 408, 429, 5xx).
+//! With the `large-uploads` feature, a file of 16 MiB or more whose target
+//! offers S3 multipart goes up in 16 MiB parts instead (two at a time, each
+//! retried, the upload aborted on failure), and falls back to one `PUT`
+//! when storage refuses the offer's credentials; without it, such a file
+//! goes up in one `PUT` (storage takes up to 1 GiB that way).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -283,6 +289,67 @@ fn host(url: &str) -> String {
         .unwrap_or_else(|| "storage".into())
 }
 
+/// The largest body sent in one `PUT` when the target offers multipart
+/// but it cannot be used: storage drops single `PUT`s of more.
+const SINGLE_PUT_MAX: u64 = 1024 * 1024 * 1024;
+
+/// With `large-uploads`, a large body goes up in parts when the target
+/// offers it (see `crate::multipart`): `Some(length)` once stored. `None`
+/// leaves it to the single `PUT`: not offered, or refused by storage for a
+/// body within [`SINGLE_PUT_MAX`]. Without the feature, an offered body
+/// over that limit is refused here, naming the feature.
+async fn large_body(
+    client: &Client,
+    target: &UploadInfo,
+    name: &str,
+    file: &FilePart,
+    content_type: &str,
+    progress: Option<&Progress>,
+) -> Result<Option<u64>, ApiError> {
+    #[cfg(feature = "large-uploads")]
+    {
+        use crate::multipart::{Outcome, upload};
+        match upload(client, target, name, file, content_type, progress).await? {
+            Outcome::Done(len) => Ok(Some(len)),
+            Outcome::NotOffered => Ok(None),
+            Outcome::Unavailable(error) => {
+                if known_len(file)
+                    .await
+                    .is_some_and(|len| len > SINGLE_PUT_MAX)
+                {
+                    return Err(error);
+                }
+                tracing::info!(error = %error, "multipart refused by storage; one PUT instead");
+                Ok(None)
+            }
+        }
+    }
+    #[cfg(not(feature = "large-uploads"))]
+    {
+        let _ = (client, content_type, progress);
+        match known_len(file).await {
+            Some(len) if target.multipart.is_some() && len > SINGLE_PUT_MAX => {
+                Err(ApiError::invalid_request(
+                    format!("upload {name}").into(),
+                    format!(
+                        "{len} bytes is more than one PUT to storage takes (1 GiB): build with the `large-uploads` feature to upload it in parts"
+                    ),
+                ))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The length of a path or of bytes (a stream's is not looked at).
+async fn known_len(file: &FilePart) -> Option<u64> {
+    if let Some(path) = file.source_path() {
+        tokio::fs::metadata(path).await.ok().map(|m| m.len())
+    } else {
+        file.source_bytes().map(|b| b.len() as u64)
+    }
+}
+
 /// `PUT`s `file` to its signed URL, with no API credentials, trying again
 /// from the start when that is worth it and possible.
 async fn put(
@@ -299,6 +366,9 @@ async fn put(
     } else {
         file.mime_type()
     };
+    if let Some(len) = large_body(client, target, name, file, &content_type, progress).await? {
+        return Ok(Some(len));
+    }
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -419,6 +489,108 @@ impl MeasurementExtend<'_> {
 
 impl<'a> IntoFuture for MeasurementExtend<'a> {
     type Output = Result<CellMeasurement, WaitError<CellMeasurement>>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// A measurement made of files (PDFs, images, arrays, any format), from
+/// [`Client::upload_file_measurement`]; configure it, then `.await` it.
+#[must_use = "an upload does nothing until awaited"]
+pub struct FileMeasurementUpload<'a> {
+    client: &'a Client,
+    cell_instance_id: String,
+    metadata: Result<MeasurementMetadata, ApiError>,
+    files: Vec<FilePart>,
+    progress: Option<Progress>,
+}
+
+impl fmt::Debug for FileMeasurementUpload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileMeasurementUpload")
+            .field("cell_instance_id", &self.cell_instance_id)
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileMeasurementUpload<'_> {
+    /// Called with `(sent, total)` as each file's bytes go to storage
+    /// (`total` is that file's size).
+    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Progress::new(f));
+        self
+    }
+
+    async fn run(self) -> crate::Result<CellMeasurement> {
+        const OPERATION: &str = "initiate_measurement_upload";
+        let client = self.client;
+        let metadata = self.metadata?;
+        let refuse = |message: String| ApiError::invalid_request(OPERATION.into(), message);
+        let mut names: Vec<String> = Vec::with_capacity(self.files.len());
+        for file in &self.files {
+            let name = file.name().ok_or_else(|| {
+                refuse("a file has no name: give it one with FilePart::file_name".into())
+            })?;
+            if names.iter().any(|n| n == name) {
+                return Err(refuse(format!("two files are named {name}")));
+            }
+            names.push(name.to_owned());
+        }
+        if names.is_empty() {
+            return Err(refuse("a file measurement needs at least one file".into()));
+        }
+        let initiated: InitiateUploadResponse = client
+            .initiate_measurement_upload()
+            .id(&self.cell_instance_id)
+            .body(InitiateMeasurementUploadRequest {
+                filenames: Some(names.clone()),
+                measurement: metadata.clone(),
+                measurement_type: Some(MeasurementType::File),
+                extra: Default::default(),
+            })
+            .send()
+            .await?
+            .into_inner();
+        for (i, (name, file)) in names.iter().zip(&self.files).enumerate() {
+            let uploads = &initiated.uploads;
+            let target = uploads
+                .iter()
+                .find(|u| u.filename.as_deref() == Some(name.as_str()))
+                .or_else(|| uploads.get(i).filter(|_| uploads.len() == names.len()))
+                .ok_or_else(|| refuse(format!("the server offered no upload target for {name}")))?;
+            put(client, target, name, file, self.progress.as_ref()).await?;
+        }
+        let measurement = serde_json::to_value(&metadata)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default();
+        let id = initiated.measurement_id;
+        client
+            .confirm_measurement_upload()
+            .measurement_id(&id)
+            .body(ConfirmMeasurementUploadRequest {
+                cell_instance_id: self.cell_instance_id,
+                filenames: Some(names),
+                measurement,
+                measurement_type: MeasurementType::File,
+                steps: None,
+                extra: Default::default(),
+            })
+            .send()
+            .await?;
+        Ok(client
+            .get_cell_measurement()
+            .id(&id)
+            .send()
+            .await?
+            .into_inner())
+    }
+}
+
+impl<'a> IntoFuture for FileMeasurementUpload<'a> {
+    type Output = crate::Result<CellMeasurement>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
@@ -606,6 +778,63 @@ impl Client {
             name: None,
             source: None,
             metadata: serde_json::Map::new(),
+            progress: None,
+        }
+    }
+
+    /// Upload a measurement of cell instance `cell_instance_id` that is a
+    /// set of files (a datasheet, photos, arrays: any format, kept as they
+    /// are) rather than a time series: initiate with the files' names, `PUT`
+    /// each to storage (in parts when large, with the `large-uploads`
+    /// feature), confirm. Each file's name is its [`FilePart`]'s, and names
+    /// must differ. Nothing is processed: the measurement is returned as
+    /// created; `download_measurement_file` reads a file back.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let stand_in = ionworks::testing::StandIn::start().await?;
+    /// # let client = stand_in.client();
+    /// # let dir = std::env::temp_dir().join(format!("ionworks-doc-f-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let datasheet = dir.join("datasheet.pdf");
+    /// # std::fs::write(&datasheet, b"%PDF-1.7 (datasheet)")?;
+    /// use ionworks::types::{MeasurementMetadata, MeasurementType};
+    /// use ionworks::upload::FilePart;
+    ///
+    /// let measurement = client
+    ///     .upload_file_measurement(
+    ///         "cell-instance-1",
+    ///         MeasurementMetadata::builder().name("teardown photos and datasheet"),
+    ///         [
+    ///             FilePart::path(&datasheet),
+    ///             FilePart::bytes("cross-section.png", b"\x89PNG (image bytes)".to_vec()),
+    ///         ],
+    ///     )
+    ///     .await?;
+    /// assert_eq!(measurement.measurement_type, MeasurementType::File);
+    /// let files = client.list_measurement_files().id(&measurement.id).send().await?;
+    /// assert_eq!(files.filenames, ["datasheet.pdf", "cross-section.png"]);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn upload_file_measurement<M>(
+        &self,
+        cell_instance_id: impl Into<String>,
+        metadata: M,
+        files: impl IntoIterator<Item = FilePart>,
+    ) -> FileMeasurementUpload<'_>
+    where
+        M: TryInto<MeasurementMetadata>,
+        M::Error: std::fmt::Display,
+    {
+        FileMeasurementUpload {
+            client: self,
+            cell_instance_id: cell_instance_id.into(),
+            metadata: metadata.try_into().map_err(|e| {
+                ApiError::invalid_request("initiate_measurement_upload".into(), e.to_string())
+            }),
+            files: files.into_iter().collect(),
             progress: None,
         }
     }

@@ -613,6 +613,12 @@ impl Progress {
     pub fn new(f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
         Self(Arc::new(f))
     }
+
+    /// Reports `sent` of `total` bytes.
+    #[cfg(feature = "large-uploads")]
+    pub(crate) fn report(&self, sent: u64, total: Option<u64>) {
+        (self.0)(sent, total);
+    }
 }
 
 impl fmt::Debug for Progress {

@@ -525,3 +525,139 @@ async fn a_raw_cycler_file_is_uploaded_and_recorded_with_its_size() -> Result {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_file_measurement_keeps_its_files_and_reads_them_back() -> Result {
+    let stand_in = StandIn::start().await?;
+    let client = stand_in.client();
+    let (path, pdf) = file("data sheet.pdf", 150_000);
+    let png = b"\x89PNG cross-section".to_vec();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let progress = seen.clone();
+    let measurement = client
+        .upload_file_measurement(
+            "instance-1",
+            MeasurementMetadata::builder()
+                .name("teardown")
+                .notes(Some("cell 7".into())),
+            [
+                FilePart::path(&path),
+                FilePart::bytes("section.png", png.clone()),
+            ],
+        )
+        .on_progress(move |sent, total| progress.lock().unwrap().push((sent, total)))
+        .await?;
+    assert_eq!(
+        measurement.measurement_type,
+        ionworks::types::MeasurementType::File
+    );
+    assert_eq!(
+        (
+            measurement.name.as_str(),
+            measurement.cell_instance_id.as_str()
+        ),
+        ("teardown", "instance-1")
+    );
+    assert_eq!(measurement.processing_status, None, "nothing to process");
+    assert!(
+        seen.lock().unwrap().contains(&(150_000, Some(150_000))),
+        "progress reaches each file's size"
+    );
+
+    let files = client
+        .list_measurement_files()
+        .id(&measurement.id)
+        .send()
+        .await?;
+    assert_eq!(files.filenames, ["data sheet.pdf", "section.png"]);
+    for (name, bytes) in [("data sheet.pdf", &pdf), ("section.png", &png)] {
+        let body: Vec<u8> = client
+            .download_measurement_file()
+            .id(&measurement.id)
+            .filename(name)
+            .send()
+            .await?
+            .into_inner()
+            .into_inner()
+            .map_ok(|chunk| chunk.to_vec())
+            .try_concat()
+            .await?;
+        assert_eq!(&body, bytes, "{name} reads back as sent");
+    }
+    let storage = stand_in.storage_requests();
+    let puts: Vec<_> = storage.iter().filter(|r| r.method == "PUT").collect();
+    assert_eq!(puts.len(), 2);
+    assert_eq!(puts[1].header("content-type"), Some("image/png"));
+    no_credentials(&storage);
+
+    // What went to the API: the names at initiate and at confirm, as files.
+    let api = stand_in.requests();
+    let paths: Vec<String> = api
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        paths[..2],
+        [
+            "POST /cell_instances/instance-1/cell_measurements/initiate-upload".to_owned(),
+            format!("POST /cell_measurements/{}/confirm-upload", measurement.id),
+        ]
+    );
+
+    // Two files of one name, or none, are refused before anything is sent.
+    let before = stand_in.requests().len();
+    let err = client
+        .upload_file_measurement(
+            "instance-1",
+            MeasurementMetadata::builder().name("twice"),
+            [FilePart::path(&path), FilePart::path(&path)],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request to initiate_measurement_upload: two files are named data sheet.pdf"
+    );
+    let err = client
+        .upload_file_measurement(
+            "instance-1",
+            MeasurementMetadata::builder().name("none"),
+            [],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("at least one file"), "{err}");
+    assert_eq!(stand_in.requests().len(), before);
+    Ok(())
+}
+
+/// Without `large-uploads`, a body over one single `PUT`'s limit whose
+/// target offers multipart is refused before it is sent, naming the feature.
+#[cfg(not(feature = "large-uploads"))]
+#[tokio::test]
+async fn a_body_over_one_gibibyte_needs_the_large_uploads_feature() -> Result {
+    let stand_in = StandIn::start().await?;
+    let (path, _) = file("huge.parquet", 0);
+    // Sparse: no gibibyte is written to disk.
+    std::fs::File::options()
+        .write(true)
+        .open(&path)?
+        .set_len((1 << 30) + 1)?;
+    let err = stand_in
+        .client()
+        .upload_measurement(
+            "i",
+            MeasurementMetadata::builder().name("huge"),
+            FilePart::path(&path),
+        )
+        .check_columns(false)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("build with the `large-uploads` feature"),
+        "{err}"
+    );
+    assert!(stand_in.storage_requests().is_empty());
+    Ok(())
+}

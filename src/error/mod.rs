@@ -537,11 +537,26 @@ impl ErrorDetails {
                 _ => {}
             }
         }
+        // S3's `<Error><Code>…</Code><Message>…</Message></Error>` (storage).
+        else if let Some(code) = xml_text(body, "Code") {
+            details.message = xml_text(body, "Message");
+            details.code = Some(code);
+        }
         if details.message.is_none() && details.code.is_none() {
             details.excerpt = excerpt(body);
         }
         details
     }
+}
+
+/// The text of the first `<name>…</name>` in an XML body, if any (no
+/// entities decoded: S3's codes and messages are plain text).
+fn xml_text(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = start + text[start..].find(&format!("</{name}>"))?;
+    let value = text[start..end].trim();
+    (!value.is_empty()).then(|| value.to_owned())
 }
 
 /// `body.priority: Input should be … (and 2 more)`.

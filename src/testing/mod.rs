@@ -69,6 +69,7 @@
 
 mod ids;
 mod resources;
+mod s3;
 mod schedule;
 mod server;
 mod storage;
@@ -105,6 +106,26 @@ pub enum Fault {
     Delay(Duration),
     /// Close the connection without answering.
     DropConnection,
+}
+
+/// How the stand-in's upload targets offer S3 multipart (see
+/// [`StandIn::set_multipart`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MultipartOffer {
+    /// Every upload target carries a `multipart` offer (an S3 endpoint on
+    /// the storage origin, with temporary credentials) that storage
+    /// accepts. The default: the initiate request says nothing of the
+    /// file's size, so the offer comes with every target, as the live
+    /// server's does, and the client decides by size.
+    #[default]
+    Accepted,
+    /// The targets carry the offer, but storage refuses its credentials
+    /// (403 `InvalidAccessKeyId`, as a local storage without session
+    /// tokens does).
+    Refused,
+    /// The targets carry no offer (a server without multipart).
+    Absent,
 }
 
 /// One request as the stand-in saw it. Credential headers are redacted.
@@ -158,6 +179,13 @@ struct State {
     storage: HashMap<String, bytes::Bytes>,
     storage_faults: VecDeque<Fault>,
     storage_log: Vec<LoggedRequest>,
+    /// Faults met by S3 part uploads before `storage_faults`.
+    part_faults: VecDeque<Fault>,
+    /// The multipart offer of upload targets, its credentials, and the
+    /// uploads created and not yet completed or aborted, by id.
+    multipart_offer: MultipartOffer,
+    s3_session: s3::Session,
+    multipart_uploads: HashMap<String, s3::Pending>,
     /// Measurements initiated and not yet confirmed: id → cell instance.
     initiated: HashMap<String, String>,
 }
@@ -553,8 +581,58 @@ impl StandIn {
     }
 
     /// Every request storage received so far, oldest first (credential
-    /// headers, if any arrived, read `<redacted>`).
+    /// headers, if any arrived, read `<redacted>`, and so do the signature
+    /// and session token of a presigned S3 query).
     pub fn storage_requests(&self) -> Vec<LoggedRequest> {
         lock(&self.state).storage_log.clone()
+    }
+
+    /// Makes the next `times` S3 part uploads fail with `fault` (other
+    /// storage requests are not affected); a part answered
+    /// `Fault::Status(500)` once is tried again by the client.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use ionworks::testing::{Fault, StandIn};
+    ///
+    /// let stand_in = StandIn::start().await?;
+    /// stand_in.inject_storage_parts(Fault::Status(500), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn inject_storage_parts(&self, fault: Fault, times: usize) {
+        let mut state = lock(&self.state);
+        state.part_faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Sets how upload targets offer S3 multipart (default:
+    /// [`MultipartOffer::Accepted`]), for the uploads initiated from now on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use ionworks::testing::{MultipartOffer, StandIn};
+    ///
+    /// let stand_in = StandIn::start().await?;
+    /// stand_in.set_multipart(MultipartOffer::Refused); // storage refuses the credentials
+    /// # Ok(()) }
+    /// ```
+    pub fn set_multipart(&self, offer: MultipartOffer) {
+        lock(&self.state).multipart_offer = offer;
+    }
+
+    /// The multipart uploads created on storage and neither completed nor
+    /// aborted yet (an aborted upload leaves none).
+    pub fn open_multipart_uploads(&self) -> usize {
+        lock(&self.state).multipart_uploads.len()
+    }
+
+    /// Stops the storage origin now, as if it were killed: every open
+    /// connection to it is closed and new ones are refused. The API goes on
+    /// serving.
+    pub fn stop_storage(&mut self) {
+        if let Some(tx) = self.storage_shutdown.take() {
+            let _ = tx.send(());
+        }
     }
 }

@@ -74,6 +74,7 @@ pub(super) async fn serve(
     router: Router,
     mut shutdown: oneshot::Receiver<()>,
 ) {
+    let (closing, _) = tokio::sync::broadcast::channel::<()>(1);
     loop {
         // Accept the next connection unless `shutdown` fires (or is dropped).
         let accepted = std::future::poll_fn(|cx| {
@@ -88,12 +89,18 @@ pub(super) async fn serve(
             Some(Ok((stream, _))) => stream,
             Some(Err(_)) => continue,
         };
-        tokio::spawn(connection(stream, router.clone()));
+        tokio::spawn(connection(stream, router.clone(), closing.subscribe()));
     }
 }
 
-/// Serves one connection until it ends or a handler flips its [`DropSwitch`].
-async fn connection(stream: tokio::net::TcpStream, router: Router) {
+/// Serves one connection until it ends, a handler flips its [`DropSwitch`]
+/// or the server stops (`closing`'s sender dropped: every connection it
+/// served is closed, as a server that is killed closes them).
+async fn connection(
+    stream: tokio::net::TcpStream,
+    router: Router,
+    mut closing: tokio::sync::broadcast::Receiver<()>,
+) {
     let switch = DropSwitch(Arc::new(Notify::new()));
     let on_drop = switch.0.clone();
     let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
@@ -110,8 +117,12 @@ async fn connection(stream: tokio::net::TcpStream, router: Router) {
         .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
     let mut connection = pin!(connection);
     let mut dropped = pin!(on_drop.notified());
+    let mut stopped = pin!(closing.recv());
     std::future::poll_fn(|cx| {
-        if connection.as_mut().poll(cx).is_ready() || dropped.as_mut().poll(cx).is_ready() {
+        if connection.as_mut().poll(cx).is_ready()
+            || dropped.as_mut().poll(cx).is_ready()
+            || stopped.as_mut().poll(cx).is_ready()
+        {
             Poll::Ready(())
         } else {
             Poll::Pending

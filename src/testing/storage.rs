@@ -2,10 +2,14 @@
 //! signed URLs of the live API point at a storage host, not the API.
 //!
 //! `PUT /{path}?token=…` stores the body, `GET /{path}?token=…` answers it;
-//! a request without a `token` is 403. Requests are logged as the API's
-//! are, and faults can be injected ([`StandIn::inject_storage`]).
+//! a request without a `token` is 403. S3 multipart requests under `/s3/`
+//! are answered by `s3.rs`. Requests are logged as the API's are (a
+//! presigned query's signature and session token redacted), and faults can
+//! be injected ([`StandIn::inject_storage`], and for parts alone
+//! [`StandIn::inject_storage_parts`]).
 //!
 //! [`StandIn::inject_storage`]: super::StandIn::inject_storage
+//! [`StandIn::inject_storage_parts`]: super::StandIn::inject_storage_parts
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -42,7 +46,7 @@ async fn object(State(state): State<Shared>, request: Request) -> Response {
         received_at: std::time::Instant::now(),
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
+        query: super::s3::logged_query(parts.uri.query()),
         headers: parts
             .headers
             .iter()
@@ -58,7 +62,16 @@ async fn object(State(state): State<Shared>, request: Request) -> Response {
         status: None,
         fault: None,
     };
-    let fault = lock(&state).storage_faults.pop_front();
+    let s3 = super::s3::is_s3(&parts);
+    let fault = {
+        let mut state = lock(&state);
+        let part_fault = if s3 && super::s3::is_part(&parts) {
+            state.part_faults.pop_front()
+        } else {
+            None
+        };
+        part_fault.or_else(|| state.storage_faults.pop_front())
+    };
     entry.fault.clone_from(&fault);
     let response = match fault {
         Some(Fault::DropConnection) => {
@@ -76,24 +89,39 @@ async fn object(State(state): State<Shared>, request: Request) -> Response {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             // The body is read, as a storage server would, before refusing.
             let _ = axum::body::to_bytes(body, usize::MAX).await;
-            answer(
-                status,
-                status.canonical_reason().unwrap_or("Injected fault"),
-            )
+            let reason = status.canonical_reason().unwrap_or("Injected fault");
+            if s3 {
+                super::s3::error(status, "InternalError", reason)
+            } else {
+                answer(status, reason)
+            }
         }
+        Some(Fault::RateLimited { .. }) if s3 => super::s3::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SlowDown",
+            "Please reduce your request rate.",
+        ),
         Some(Fault::RateLimited { .. }) => answer(StatusCode::TOO_MANY_REQUESTS, "SlowDown"),
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
-            serve(&state, &parts, body).await
+            serve(&state, &parts, body, s3).await
         }
-        None => serve(&state, &parts, body).await,
+        None => serve(&state, &parts, body, s3).await,
     };
     entry.status = Some(response.status().as_u16());
     lock(&state).storage_log.push(entry);
     response
 }
 
-async fn serve(state: &Shared, parts: &axum::http::request::Parts, body: Body) -> Response {
+async fn serve(
+    state: &Shared,
+    parts: &axum::http::request::Parts,
+    body: Body,
+    s3: bool,
+) -> Response {
+    if s3 {
+        return super::s3::serve(state, parts, body).await;
+    }
     let signed = parts
         .uri
         .query()

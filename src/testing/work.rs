@@ -108,7 +108,7 @@ pub(super) fn intercept(
                 "cell_measurements",
                 "initiate-upload",
             ],
-        ) => Some(initiate_upload(state, instance)),
+        ) => Some(initiate_upload(state, instance, body)),
         ("POST", ["cell_measurements", id, "confirm-upload"]) => {
             Some(confirm_upload(state, id, body))
         }
@@ -116,6 +116,7 @@ pub(super) fn intercept(
         ("POST", ["cell_measurements", id, "confirm-extend"]) => Some(confirm_extend(state, id)),
         ("POST", ["raw_data", "initiate-upload"]) => Some(initiate_raw_data(state, body)),
         ("POST", ["raw_data", id, "confirm-upload"]) => Some(confirm_raw_data(state, id, body)),
+        ("GET", ["cell_measurements", id, "files"]) => Some(measurement_files(state, id)),
         ("GET", ["pipelines", id, "elements"]) => Some(pipeline_elements(state, id)),
         ("GET", ["pipelines", id, "result"]) => Some(pipeline_result(state, id)),
         _ => None,
@@ -395,13 +396,37 @@ fn pipeline_result(state: &mut State, id: &str) -> Answer {
 }
 
 /// `POST /cell_instances/{id}/cell_measurements/initiate-upload`: a new
-/// measurement id and a signed storage URL per file.
-fn initiate_upload(state: &mut State, instance: &str) -> Answer {
+/// measurement id and a signed storage URL per file: the time series and
+/// steps, or for a `file` measurement each of its `filenames` (kept under
+/// `measurements/{id}/files/`).
+fn initiate_upload(state: &mut State, instance: &str, body: Option<&Value>) -> Answer {
+    let file_type = body
+        .and_then(|b| b.get("measurement_type"))
+        .and_then(Value::as_str)
+        == Some("file");
+    let names: Vec<String> = if file_type {
+        let names: Vec<String> = body
+            .and_then(|b| b.get("filenames"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect();
+        if names.is_empty() {
+            return (
+                422,
+                Some(json!({"detail": "a file measurement needs its filenames"})),
+            );
+        }
+        names
+    } else {
+        FILES.iter().map(|f| (*f).to_owned()).collect()
+    };
     let id = state.next_id("cell-measurement");
     state.initiated.insert(id.clone(), instance.to_owned());
-    let uploads: Vec<Value> = FILES
+    let uploads: Vec<Value> = names
         .iter()
-        .map(|file| signed(state, file, format!("measurements/{id}/{file}")))
+        .map(|file| signed(state, file, object_path(&id, file, file_type)))
         .collect();
     (
         200,
@@ -409,14 +434,46 @@ fn initiate_upload(state: &mut State, instance: &str) -> Answer {
     )
 }
 
-/// One signed storage URL for `path`.
+/// Where storage keeps file `name` of measurement `id` (percent-encoded,
+/// as requested).
+fn object_path(id: &str, name: &str, file_type: bool) -> String {
+    if file_type {
+        format!(
+            "measurements/{id}/files/{}",
+            progenitor_client::encode_path(name)
+        )
+    } else {
+        format!("measurements/{id}/{name}")
+    }
+}
+
+/// One signed storage URL for `path`, with the S3 multipart offer for the
+/// same object unless [`MultipartOffer::Absent`](super::MultipartOffer::Absent).
 fn signed(state: &State, file: &str, path: String) -> Value {
     let token = format!("{:016x}", fastrand::u64(..));
+    let multipart = match state.multipart_offer {
+        super::MultipartOffer::Absent => Value::Null,
+        _ => {
+            let session = &state.s3_session;
+            let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+            json!({
+                "endpoint": format!("{}{}", state.storage_url, super::s3::PREFIX),
+                "region": "us-east-1",
+                "bucket": super::s3::BUCKET,
+                "object_path": path,
+                "access_key_id": session.access_key_id,
+                "secret_access_key": session.secret_access_key,
+                "session_token": session.session_token,
+                "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            })
+        }
+    };
     json!({
         "filename": file,
         "path": path,
         "token": token,
         "signed_url": format!("{}/{path}?token={token}", state.storage_url),
+        "multipart": multipart,
     })
 }
 
@@ -527,6 +584,13 @@ fn confirm_upload(state: &mut State, id: &str, body: Option<&Value>) -> Answer {
     let Some(instance) = state.initiated.get(id).cloned() else {
         return not_found("Initiated upload", id);
     };
+    let file_type = body
+        .and_then(|b| b.get("measurement_type"))
+        .and_then(Value::as_str)
+        == Some("file");
+    if file_type {
+        return confirm_files(state, id, &instance, body);
+    }
     if !state
         .storage
         .contains_key(&format!("measurements/{id}/time_series.parquet"))
@@ -567,6 +631,69 @@ fn confirm_upload(state: &mut State, id: &str, body: Option<&Value>) -> Answer {
     answer.unwrap_or_else(|| not_found("Measurement", id))
 }
 
+/// `confirm-upload` of a `file` measurement: created once every file of
+/// `filenames` is in storage, with the names in `file_metadata`; nothing
+/// to process.
+fn confirm_files(state: &mut State, id: &str, instance: &str, body: Option<&Value>) -> Answer {
+    let names: Vec<String> = body
+        .and_then(|b| b.get("filenames"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect();
+    if names.is_empty() {
+        return (
+            422,
+            Some(json!({"detail": "a file measurement is confirmed with its filenames"})),
+        );
+    }
+    if let Some(missing) = names
+        .iter()
+        .find(|n| !state.storage.contains_key(&object_path(id, n, true)))
+    {
+        return (
+            400,
+            Some(json!({"detail": format!("{missing} of measurement {id} was not uploaded")})),
+        );
+    }
+    state.initiated.remove(id);
+    let mut fields = body
+        .and_then(|b| b.get("measurement"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    fields.insert("cell_instance_id".into(), json!(instance));
+    fields.insert("measurement_type".into(), json!("file"));
+    fields.insert("file_metadata".into(), json!({ "filenames": names }));
+    state.resources.put_with_id("cell_measurements", id, fields);
+    let mut answer = measurement_answer(state, id);
+    if let (_, Some(Value::Object(map))) = &mut answer {
+        map.insert("steps_created".into(), json!(0));
+    }
+    answer
+}
+
+/// `GET /cell_measurements/{id}/files`: the names of a `file`
+/// measurement's files; other measurements are refused.
+fn measurement_files(state: &mut State, id: &str) -> Answer {
+    let (status, body) = measurement_answer(state, id);
+    let Some(body) = body.filter(|_| status == 200) else {
+        return not_found("Measurement", id);
+    };
+    if body.get("measurement_type").and_then(Value::as_str) != Some("file") {
+        return (
+            400,
+            Some(json!({"detail": format!("measurement {id} is not a file measurement")})),
+        );
+    }
+    let names = body
+        .pointer("/file_metadata/filenames")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    (200, Some(json!({ "filenames": names })))
+}
+
 /// Where a download of `path` is redirected: the signed storage URL of
 /// the file, when it exists (a simulation's once its job completed);
 /// `None` for anything else.
@@ -584,6 +711,15 @@ pub(super) fn download(state: &mut State, path: &str) -> Option<Result<String, A
             what @ ("time_series" | "steps"),
             "download",
         ] => ("simulations", (*id).to_owned(), format!("{what}.parquet")),
+        ["cell_measurements", id, "files", name] => {
+            // `name` as sent: percent-encoded, as storage keeps it.
+            let object = format!("measurements/{id}/files/{name}");
+            if !state.storage.contains_key(&object) {
+                return Some(Err(not_found("File", &format!("{name} of {id}"))));
+            }
+            let token = format!("{:016x}", fastrand::u64(..));
+            return Some(Ok(format!("{}/{object}?token={token}", state.storage_url)));
+        }
         _ => return None,
     };
     let object = format!("{kind}/{id}/{file}");
