@@ -66,7 +66,8 @@ pub use json::forms::describe as form_description;
 pub use json::names::short_operation_id;
 pub use json::tags::tag_features;
 pub use options::{Options, SDK_FEATURE_PREFIX};
-pub use syntax::types::{CATCH_ALL_VARIANTS, serde_args, serde_rename, type_name};
+pub use syntax::attrs::{serde_args, serde_rename};
+pub use syntax::types::{CATCH_ALL_VARIANTS, type_name};
 
 /// The result of [`generate`].
 #[derive(Debug, Clone)]

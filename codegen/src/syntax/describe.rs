@@ -246,7 +246,7 @@ fn describe_module(items: &mut [Item], module: &str, facts: &Facts, error: Optio
                                 .to_string()
                         } else {
                             let wire =
-                                super::types::serde_rename(&field.attrs).unwrap_or_else(|| {
+                                super::attrs::serde_rename(&field.attrs).unwrap_or_else(|| {
                                     field.ident.as_ref().map(unraw).unwrap_or_default()
                                 });
                             format!("The {noun}'s `{wire}`.")

@@ -17,7 +17,7 @@ pub(crate) fn empty_by_default(items: &mut [Item]) {
             continue;
         };
         for field in &fields.named {
-            let flatten = super::types::serde_args(&field.attrs)
+            let flatten = super::attrs::serde_args(&field.attrs)
                 .iter()
                 .any(|(name, _)| name == "flatten");
             if let (true, Some(ident)) = (flatten, &field.ident) {

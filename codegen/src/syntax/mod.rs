@@ -5,6 +5,7 @@
 //! every item), then printed. [`rewrite`] and [`document`] run the steps,
 //! in order; each module holds one.
 
+pub(crate) mod attrs;
 pub(crate) mod client;
 pub(crate) mod describe;
 pub(crate) mod docs;
