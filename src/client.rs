@@ -18,7 +18,7 @@
 //! | `request` (any path, as the API's own) | `raw.rs` |
 //! | `wait_until_terminal`, `wait_for_optimization`, `wait_for_jobs`, `submit_and_wait`, `resubmit_and_wait` | `wait/mod.rs` |
 //! | `wait_for_pipeline`, `wait_for_simple_pipeline`, `wait_for_simulations`, `run_pipeline`, `run_simulations`, `run_ecm_fit` | `follow.rs` |
-//! | `upload_measurement`, `extend_measurement`, `upload_raw_data`, `wait_for_measurement`, `download_time_series_batches` | `measurements.rs` |
+//! | `upload_measurement`, `extend_measurement`, `upload_raw_data`, `upload_file_measurement`, `wait_for_measurement`, `download_time_series_batches` | `measurements/client.rs` |
 //!
 //! Each `impl Client` block sits beside the types its methods return, so
 //! that a module can be read (and compiled out with its feature) whole.
