@@ -85,7 +85,9 @@
 //!
 //! Every request goes through one place that adds the headers (auth values
 //! are marked sensitive; no `Debug` or `Display` of the client, builder,
-//! config or errors shows them), applies the timeout, compresses buffered
+//! config or errors shows them, and the `Debug` of a type holding storage
+//! credentials, an upload token or a signed URL shows `<redacted>` for
+//! them, or the URL without its signed query), applies the timeout, compresses buffered
 //! request bodies of [`GZIP_THRESHOLD`] (512 KiB) or more
 //! (`Content-Encoding: gzip`, level 1, as the Python client does), retries (see [`RetryPolicy`]) and
 //! traces: one `ionworks.request` span per call, with `operation`,

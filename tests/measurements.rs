@@ -661,3 +661,56 @@ async fn a_body_over_one_gibibyte_needs_the_large_uploads_feature() -> Result {
     assert!(stand_in.storage_requests().is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn an_upload_target_shows_no_credential_in_its_debug() -> Result {
+    let stand_in = StandIn::start().await?;
+    let answer = stand_in
+        .client()
+        .initiate_measurement_upload()
+        .id("instance-1")
+        .body(
+            ionworks::types::InitiateMeasurementUploadRequest::builder()
+                .measurement(MeasurementMetadata::builder().name("cycling")),
+        )
+        .send()
+        .await?
+        .into_inner();
+    let target = &answer.uploads[0];
+    let offer = target.multipart.clone().expect("a multipart offer");
+    let (address, signature) = target.signed_url.split_once('?').expect("a signed URL");
+
+    let shown = format!("{answer:?}");
+    let builder = format!(
+        "{:?}",
+        ionworks::types::builder::UploadInfo::from(target.clone())
+    );
+    for text in [&shown, &builder] {
+        for secret in [
+            &target.token,
+            &offer.secret_access_key,
+            &offer.session_token,
+        ] {
+            assert!(!text.contains(secret.as_str()), "{secret} in {text}");
+        }
+        assert!(!text.contains(signature), "the URL's signature in {text}");
+        // What is not a credential is shown as the derive would.
+        assert!(text.contains(&format!("{address:?}?<redacted>")), "{text}");
+        assert!(
+            text.contains(&format!(
+                "token: {}<redacted>",
+                if text == &builder { "Ok(" } else { "" }
+            )),
+            "{text}"
+        );
+    }
+    assert!(
+        shown.contains(&format!("access_key_id: {:?}", offer.access_key_id)),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("bucket: {:?}", offer.bucket)),
+        "{shown}"
+    );
+    Ok(())
+}

@@ -64,11 +64,37 @@ pub struct Options {
     /// document first, so a method's name never depends on the features.
     /// `None` generates every tag, each behind its `cfg`.
     pub only_features: Option<std::collections::BTreeSet<String>>,
+    /// Wire names of fields that hold credentials: the `Debug` of a
+    /// generated type (and of its builder) with such a field shows
+    /// `<redacted>` in its place; see `codegen/src/syntax/redact.rs`.
+    pub secret_fields: std::collections::BTreeSet<String>,
+    /// Wire names of fields that hold signed URLs (the signature, a
+    /// credential, in the query): `Debug` shows them up to the query.
+    pub signed_url_fields: std::collections::BTreeSet<String>,
 }
 
 /// The prefix of the cargo feature of each tag in the `ionworks` crate
 /// (`api-jobs`, `api-cell-specifications`, …).
 pub const SDK_FEATURE_PREFIX: &str = "api-";
+
+/// The fields [`Options::facade`] redacts: credentials as APIs name them
+/// (the Ionworks API's temporary S3 credentials and upload token among
+/// them).
+const SECRET_FIELDS: [&str; 10] = [
+    "access_token",
+    "api_key",
+    "client_secret",
+    "password",
+    "private_key",
+    "refresh_token",
+    "secret",
+    "secret_access_key",
+    "session_token",
+    "token",
+];
+
+/// The signed-URL fields [`Options::facade`] shows without their query.
+const SIGNED_URL_FIELDS: [&str; 4] = ["download_url", "signed_url", "upload_url", "url"];
 
 /// The doc comment of the `ionworks` crate's generated `Client`.
 const SDK_CLIENT_DOC: &str = "The Ionworks API client: one method per operation, each returning a \
@@ -81,14 +107,18 @@ impl Options {
     /// Generated code that calls the `ionworks` facade at the Rust path
     /// `facade` (`crate` inside the `ionworks` crate, `ionworks` from another
     /// crate): every `send()` returns `{facade}::ApiError`, forms go through
-    /// `{facade}::upload`, and every public item is documented. What the
-    /// facade provides for this is listed on [`error_type`](Self::error_type)
-    /// and [`form_support`](Self::form_support).
+    /// `{facade}::upload`, every public item is documented and credentials
+    /// (`token`, `secret_access_key`, `signed_url`, …) are redacted from
+    /// `Debug`. What the facade provides for this is listed on
+    /// [`error_type`](Self::error_type) and
+    /// [`form_support`](Self::form_support).
     pub fn facade(facade: &str) -> Options {
         Options::default()
             .error_type(format!("{facade}::ApiError"))
             .form_support(format!("{facade}::upload"))
             .describe_all(true)
+            .secret_fields(SECRET_FIELDS)
+            .signed_url_fields(SIGNED_URL_FIELDS)
     }
 
     /// The settings of the `ionworks` crate's own client, as its `build.rs`
@@ -166,6 +196,28 @@ impl Options {
         S: Into<String>,
     {
         self.only_features = Some(features.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Redact the fields named `names` (wire names) from `Debug` (see
+    /// [`secret_fields`](Self::secret_fields)).
+    pub fn secret_fields<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.secret_fields = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Show the fields named `names` (wire names) in `Debug` without their
+    /// query (see [`signed_url_fields`](Self::signed_url_fields)).
+    pub fn signed_url_fields<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.signed_url_fields = names.into_iter().map(Into::into).collect();
         self
     }
 

@@ -14,6 +14,7 @@ pub(crate) mod forms;
 pub(crate) mod gates;
 pub(crate) mod mocks;
 pub(crate) mod pages;
+pub(crate) mod redact;
 pub(crate) mod support;
 pub(crate) mod types;
 
@@ -31,7 +32,11 @@ pub(crate) fn rewrite(
     report: &mut Report,
 ) -> syn::File {
     let doc = &prepared.converted.doc;
-    let (mut file, types) = types::rewrite(file, &prepared.converted, report);
+    let secrets = redact::Secrets {
+        secret: &options.secret_fields,
+        signed_url: &options.signed_url_fields,
+    };
+    let (mut file, types) = types::rewrite(file, &prepared.converted, &secrets, report);
     if options.httpmock {
         mocks::fix_mocks(&mut file);
     }
@@ -69,4 +74,12 @@ pub(crate) fn document(file: &mut syn::File, options: &Checked<'_>) {
     if options.describe_all {
         describe::describe_all(file, options.error_type.as_ref());
     }
+}
+
+/// The names of the methods of `imp`.
+pub(crate) fn method_names(imp: &syn::ItemImpl) -> impl Iterator<Item = String> + '_ {
+    imp.items.iter().filter_map(|item| match item {
+        syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+        _ => None,
+    })
 }

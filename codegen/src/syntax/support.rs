@@ -14,14 +14,17 @@ const MODULE: &str = "__support";
 /// The module's items, as Rust source.
 const SOURCE: &str = include_str!("support/source.rs");
 
+/// The items of [`SOURCE`] that only the `Debug` impls of `redact.rs` call.
+const REDACTION: [&str; 2] = ["Redact", "Redacted"];
+
 /// The module, as it is emitted into `types`: the items of [`SOURCE`]
-/// without its tests.
-pub(crate) fn module() -> syn::Item {
+/// without its tests, and without [`REDACTION`] unless `redacting`.
+pub(crate) fn module(redacting: bool) -> syn::Item {
     let file = syn::parse_file(SOURCE).expect("support/source.rs is valid Rust");
     let items = file
         .items
         .into_iter()
-        .filter(|item| !is_test(item))
+        .filter(|item| !is_test(item) && (redacting || !is_redaction(item)))
         .map(|mut item| {
             if let syn::Item::Macro(m) = &mut item {
                 m.mac.tokens = as_quoted(std::mem::take(&mut m.mac.tokens));
@@ -75,6 +78,21 @@ fn as_quoted(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         });
     }
     out.into_iter().collect()
+}
+
+/// The trait or struct of [`REDACTION`], or an impl of either.
+fn is_redaction(item: &syn::Item) -> bool {
+    let named = |ident: &syn::Ident| REDACTION.iter().any(|name| ident == name);
+    let last = |path: &syn::Path| path.segments.last().is_some_and(|s| named(&s.ident));
+    match item {
+        syn::Item::Trait(t) => named(&t.ident),
+        syn::Item::Struct(s) => named(&s.ident),
+        syn::Item::Impl(i) => {
+            i.trait_.as_ref().is_some_and(|trait_| last(&trait_.0))
+                || matches!(i.self_ty.as_ref(), syn::Type::Path(p) if last(&p.path))
+        }
+        _ => false,
+    }
 }
 
 /// An item under `#[cfg(test)]`.

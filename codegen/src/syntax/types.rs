@@ -11,6 +11,7 @@
 //! * **request bounds**: the builder → type conversion of request types checks
 //!   documented numeric ranges and string lengths, so an invalid request fails
 //!   in `send()` before anything reaches the network.
+//! * **credentials out of `Debug`**: see `redact.rs`.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ use crate::json::convert::FieldConstraint;
 pub(crate) fn rewrite(
     mut file: syn::File,
     converted: &crate::json::convert::Converted,
+    secrets: &super::redact::Secrets<'_>,
     report: &mut Report,
 ) -> (syn::File, usize) {
     let constraints = &converted.constraints;
@@ -45,7 +47,8 @@ pub(crate) fn rewrite(
     non_exhaustive(items);
     super::extra::empty_by_default(items);
     request_bounds(items, constraints, report);
-    items.push(super::support::module());
+    let redacting = super::redact::redact(items, secrets);
+    items.push(super::support::module(redacting));
     let count = items
         .iter()
         .filter(|i| {

@@ -166,6 +166,58 @@ pub fn check<T: Check>(
     }
 }
 
+/// How a credential field of a generated type shows in `Debug`: as
+/// `<redacted>`, or for a signed URL as its address up to the query (which
+/// holds the signature); `Option` and `Result` show which variant they are.
+pub trait Redact {
+    fn redact(&self, url: bool, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result;
+}
+
+impl Redact for ::std::string::String {
+    fn redact(&self, url: bool, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self.split_once('?') {
+            Some((address, _)) if url => write!(f, "{address:?}?<redacted>"),
+            _ if url => write!(f, "{self:?}"),
+            _ => f.write_str("<redacted>"),
+        }
+    }
+}
+
+/// A field of a type without a [`Redact`] impl of its own: all of it.
+impl Redact for () {
+    fn redact(&self, _: bool, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl<T: Redact> Redact for ::std::option::Option<T> {
+    fn redact(&self, url: bool, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Some(value) => f.debug_tuple("Some").field(&Redacted(value, url)).finish(),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+/// A builder's field: an `Err` is its conversion message, not a value.
+impl<T: Redact, E: ::std::fmt::Debug> Redact for ::std::result::Result<T, E> {
+    fn redact(&self, url: bool, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Ok(value) => f.debug_tuple("Ok").field(&Redacted(value, url)).finish(),
+            Err(error) => f.debug_tuple("Err").field(error).finish(),
+        }
+    }
+}
+
+/// A credential field, shown through [`Redact`] (`.1`: it is a signed URL).
+pub struct Redacted<'a, T: ?Sized>(pub &'a T, pub bool);
+
+impl<T: Redact + ?Sized> ::std::fmt::Debug for Redacted<'_, T> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.redact(self.1, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +316,36 @@ mod tests {
         );
         assert!(check("abc".to_string(), &b).is_ok());
         assert!(check(0i64, &b).is_err());
+    }
+
+    #[test]
+    fn credentials_show_redacted_and_signed_urls_without_their_query() {
+        let secret = "s3cr3t".to_string();
+        let url = "https://store.example/b/k?X-Amz-Signature=abc".to_string();
+        let shown = |value: &String, url| format!("{:?}", Redacted(value, url));
+        assert_eq!(shown(&secret, false), "<redacted>");
+        assert_eq!(
+            shown(&url, true),
+            r#""https://store.example/b/k"?<redacted>"#
+        );
+        let unsigned = "https://store.example/b/k".to_string();
+        assert_eq!(shown(&unsigned, true), r#""https://store.example/b/k""#);
+        assert_eq!(
+            format!("{:?}", Redacted(&Some(secret.clone()), false)),
+            "Some(<redacted>)"
+        );
+        assert_eq!(format!("{:?}", Redacted(&None::<String>, false)), "None");
+        let unset: Result<String, String> = Err("no value supplied".into());
+        assert_eq!(
+            format!("{:?}", Redacted(&unset, false)),
+            r#"Err("no value supplied")"#
+        );
+        let set: Result<Option<String>, String> = Ok(Some(url));
+        assert_eq!(
+            format!("{:?}", Redacted(&set, true)),
+            r#"Ok(Some("https://store.example/b/k"?<redacted>))"#
+        );
+        assert_eq!(format!("{:?}", Redacted(&(), true)), "<redacted>");
     }
 
     #[test]
