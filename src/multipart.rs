@@ -32,8 +32,9 @@ use rusty_s3::actions::{
 };
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
-use crate::types::{MultipartUploadInfo, UploadInfo};
-use crate::upload::{FilePart, Progress};
+use crate::measurements::signed::Transfer;
+use crate::types::MultipartUploadInfo;
+use crate::upload::Progress;
 use crate::{ApiError, Client};
 
 /// Bodies of this size or more go up in parts when the target offers it.
@@ -122,14 +123,15 @@ impl From<ApiError> for Failure {
 /// Uploads `file` to `target`'s multipart offer when it has one and the
 /// body is large enough; `name` and `host` name the file and storage in
 /// errors.
-pub(crate) async fn upload(
-    client: &Client,
-    target: &UploadInfo,
-    name: &str,
-    file: &FilePart,
-    content_type: &str,
-    progress: Option<&Progress>,
-) -> Result<Outcome, ApiError> {
+pub(crate) async fn upload(transfer: &Transfer<'_>) -> Result<Outcome, ApiError> {
+    let Transfer {
+        client,
+        target,
+        name,
+        file,
+        content_type,
+        progress,
+    } = *transfer;
     let Some(offer) = &target.multipart else {
         return Ok(Outcome::NotOffered);
     };
@@ -300,13 +302,7 @@ impl Upload<'_> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self
-                .client
-                .client
-                .post(url.clone())
-                .header(http::header::CONTENT_TYPE, content_type)
-                .send()
-                .await;
+            let outcome = self.post(&url, content_type, None).await;
             match outcome {
                 Ok(response) if response.status().is_success() => {
                     let text = response.text().await.map_err(|e| {
@@ -472,14 +468,7 @@ impl Upload<'_> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self
-                .client
-                .client
-                .post(url.clone())
-                .header(http::header::CONTENT_TYPE, "application/xml")
-                .body(body.clone())
-                .send()
-                .await;
+            let outcome = self.post(&url, "application/xml", Some(&body)).await;
             match outcome {
                 Ok(response) if response.status().is_success() => {
                     let (status, headers) = (response.status(), response.headers().clone());
@@ -501,6 +490,26 @@ impl Upload<'_> {
                 outcome => return Err(failure(outcome, operation).await),
             }
         }
+    }
+
+    /// A `POST` of `body` to the presigned `url`.
+    async fn post(
+        &self,
+        url: &url::Url,
+        content_type: &str,
+        body: Option<&String>,
+    ) -> reqwest::Result<reqwest::Response> {
+        let request = self
+            .client
+            .client
+            .post(url.clone())
+            .header(http::header::CONTENT_TYPE, content_type);
+        match body {
+            Some(body) => request.body(body.clone()),
+            None => request,
+        }
+        .send()
+        .await
     }
 
     /// `AbortMultipartUpload`, so that storage drops the parts it holds;

@@ -65,7 +65,7 @@ use crate::wait::{Phase, Pollable, Wait, WaitError, WaitPolicy};
 use crate::{ApiError, Client};
 
 mod client;
-mod signed;
+pub(crate) mod signed;
 
 use signed::*;
 
@@ -104,6 +104,81 @@ impl Pollable for CellMeasurement {
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What every upload builder here shares: `Debug` (showing the fields
+/// `debug` lists), `on_progress` (`$what`: what goes to storage), `.await`
+/// (`IntoFuture`, with the builder's `run()`), and for the uploads the server processes (`wait`), `policy`
+/// and `wait_for_processing` (over a `policy: Option<WaitPolicy>` field).
+macro_rules! upload_builder {
+    (
+        $builder:ident -> $output:ty,
+        $what:literal,
+        debug($($field:ident),*)
+        $(, $wait:ident)?
+    ) => {
+        impl fmt::Debug for $builder<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($builder))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl $builder<'_> {
+            #[doc = concat!("Called with `(sent, total)` as ", $what, ".")]
+            pub fn on_progress(
+                mut self,
+                f: impl Fn(u64, Option<u64>) + Send + Sync + 'static,
+            ) -> Self {
+                self.progress = Some(Progress::new(f));
+                self
+            }
+            $(upload_builder!(@$wait);)?
+        }
+
+        impl<'a> IntoFuture for $builder<'a> {
+            type Output = $output;
+            type IntoFuture = BoxFuture<'a, Self::Output>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.run())
+            }
+        }
+    };
+    (@wait) => {
+        /// How to wait for the server's processing (default:
+        /// [`WaitPolicy::default`]).
+        pub fn policy(mut self, policy: WaitPolicy) -> Self {
+            self.policy = Some(policy);
+            self
+        }
+        /// Whether to wait for the processing at all (default: yes).
+        /// Without it the measurement is returned as confirmed; follow it
+        /// later with [`Client::wait_for_measurement`].
+        pub fn wait_for_processing(mut self, wait: bool) -> Self {
+            self.policy = wait.then(|| self.policy.take().unwrap_or_default());
+            self
+        }
+    };
+}
+
+/// The measurement `id` once processed, waited for with `policy`; without
+/// one, as it is now.
+async fn processed(
+    client: &Client,
+    id: &str,
+    policy: Option<WaitPolicy>,
+) -> Result<CellMeasurement, WaitError<CellMeasurement>> {
+    match policy {
+        Some(policy) => client.wait_for_measurement(id).policy(policy).await,
+        None => client
+            .get_cell_measurement()
+            .id(id)
+            .send()
+            .await
+            .map(|m| m.into_inner())
+            .map_err(WaitError::Api),
+    }
+}
+
 /// An upload of a time-series measurement, from
 /// [`Client::upload_measurement`]; configure it, then `.await` it.
 #[must_use = "an upload does nothing until awaited"]
@@ -135,24 +210,6 @@ impl MeasurementUpload<'_> {
     /// derives the steps from the time series.
     pub fn steps(mut self, steps: FilePart) -> Self {
         self.steps = Some(steps);
-        self
-    }
-    /// Called with `(sent, total)` as each file's bytes go to storage.
-    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Progress::new(f));
-        self
-    }
-    /// How to wait for the server's processing (default:
-    /// [`WaitPolicy::default`]).
-    pub fn policy(mut self, policy: WaitPolicy) -> Self {
-        self.policy = Some(policy);
-        self
-    }
-    /// Whether to wait for the processing at all (default: yes). Without
-    /// it the measurement is returned as confirmed; follow it later with
-    /// [`Client::wait_for_measurement`].
-    pub fn wait_for_processing(mut self, wait: bool) -> Self {
-        self.policy = wait.then(|| self.policy.take().unwrap_or_default());
         self
     }
 
@@ -205,26 +262,16 @@ impl MeasurementUpload<'_> {
             .send()
             .await
             .map_err(WaitError::Start)?;
-        match self.policy {
-            Some(policy) => client.wait_for_measurement(&id).policy(policy).await,
-            None => client
-                .get_cell_measurement()
-                .id(&id)
-                .send()
-                .await
-                .map(|m| m.into_inner())
-                .map_err(WaitError::Api),
-        }
+        processed(client, &id, self.policy).await
     }
 }
 
-impl<'a> IntoFuture for MeasurementUpload<'a> {
-    type Output = Result<CellMeasurement, WaitError<CellMeasurement>>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+upload_builder!(
+    MeasurementUpload -> Result<CellMeasurement, WaitError<CellMeasurement>>,
+    "each file's bytes go to storage",
+    debug(cell_instance_id, time_series, steps),
+    wait
+);
 
 /// Checks the columns of a time series given as a path or bytes (off the
 /// async runtime's threads: it reads the whole file).
@@ -265,34 +312,7 @@ pub struct MeasurementExtend<'a> {
     policy: Option<WaitPolicy>,
 }
 
-impl fmt::Debug for MeasurementExtend<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MeasurementExtend")
-            .field("id", &self.id)
-            .field("rows", &self.rows)
-            .finish_non_exhaustive()
-    }
-}
-
 impl MeasurementExtend<'_> {
-    /// Called with bytes sent and the total, as the rows go to storage.
-    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Progress::new(f));
-        self
-    }
-    /// How to wait for the server to stitch the rows in (default:
-    /// [`WaitPolicy::default`]).
-    pub fn policy(mut self, policy: WaitPolicy) -> Self {
-        self.policy = Some(policy);
-        self
-    }
-    /// Whether to wait for the rows to be stitched in (default: yes);
-    /// without, the measurement is returned as confirm left it.
-    pub fn wait_for_processing(mut self, wait: bool) -> Self {
-        self.policy = wait.then(|| self.policy.unwrap_or_default());
-        self
-    }
-
     async fn run(self) -> Result<CellMeasurement, WaitError<CellMeasurement>> {
         const FILE: &str = "time_series_extend.parquet";
         let client = self.client;
@@ -313,34 +333,23 @@ impl MeasurementExtend<'_> {
             .send()
             .await
             .map_err(WaitError::Start)?;
-        let measurement = match self.policy {
-            Some(policy) => client.wait_for_measurement(&self.id).policy(policy).await?,
-            None => {
-                return client
-                    .get_cell_measurement()
-                    .id(&self.id)
-                    .send()
-                    .await
-                    .map(|m| m.into_inner())
-                    .map_err(WaitError::Api);
-            }
-        };
+        let waited = self.policy.is_some();
+        let measurement = processed(client, &self.id, self.policy).await?;
         // A failed extend leaves the measurement `ready`, with the reason
         // in `processing_error` (confirm cleared any earlier one).
-        if measurement.processing_error.is_some() {
+        if waited && measurement.processing_error.is_some() {
             return Err(WaitError::Failed(Box::new(measurement)));
         }
         Ok(measurement)
     }
 }
 
-impl<'a> IntoFuture for MeasurementExtend<'a> {
-    type Output = Result<CellMeasurement, WaitError<CellMeasurement>>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+upload_builder!(
+    MeasurementExtend -> Result<CellMeasurement, WaitError<CellMeasurement>>,
+    "the rows go to storage",
+    debug(id, rows),
+    wait
+);
 
 /// A measurement made of files (PDFs, images, arrays, any format), from
 /// [`Client::upload_file_measurement`]; configure it, then `.await` it.
@@ -353,23 +362,7 @@ pub struct FileMeasurementUpload<'a> {
     progress: Option<Progress>,
 }
 
-impl fmt::Debug for FileMeasurementUpload<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FileMeasurementUpload")
-            .field("cell_instance_id", &self.cell_instance_id)
-            .field("files", &self.files)
-            .finish_non_exhaustive()
-    }
-}
-
 impl FileMeasurementUpload<'_> {
-    /// Called with `(sent, total)` as each file's bytes go to storage
-    /// (`total` is that file's size).
-    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Progress::new(f));
-        self
-    }
-
     async fn run(self) -> crate::Result<CellMeasurement> {
         const OPERATION: &str = "initiate_measurement_upload";
         let client = self.client;
@@ -436,13 +429,11 @@ impl FileMeasurementUpload<'_> {
     }
 }
 
-impl<'a> IntoFuture for FileMeasurementUpload<'a> {
-    type Output = crate::Result<CellMeasurement>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+upload_builder!(
+    FileMeasurementUpload -> crate::Result<CellMeasurement>,
+    "each file's bytes go to storage (`total` is that file's size)",
+    debug(cell_instance_id, files)
+);
 
 /// An upload of a raw cycler file (any format) to a project, from
 /// [`Client::upload_raw_data`]; configure it, then `.await` it.
@@ -456,17 +447,6 @@ pub struct RawDataUpload<'a> {
     source: Option<String>,
     metadata: serde_json::Map<String, serde_json::Value>,
     progress: Option<Progress>,
-}
-
-#[cfg(feature = "api-raw-data")]
-impl fmt::Debug for RawDataUpload<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawDataUpload")
-            .field("project_id", &self.project_id)
-            .field("file", &self.file)
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
 }
 
 #[cfg(feature = "api-raw-data")]
@@ -484,11 +464,6 @@ impl RawDataUpload<'_> {
     /// Free-form metadata stored with the record.
     pub fn metadata(mut self, metadata: serde_json::Map<String, serde_json::Value>) -> Self {
         self.metadata = metadata;
-        self
-    }
-    /// Called with bytes sent and the total, as the file goes to storage.
-    pub fn on_progress(mut self, f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Progress::new(f));
         self
     }
 
@@ -554,10 +529,8 @@ impl RawDataUpload<'_> {
 }
 
 #[cfg(feature = "api-raw-data")]
-impl<'a> IntoFuture for RawDataUpload<'a> {
-    type Output = crate::Result<crate::types::RawData>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+upload_builder!(
+    RawDataUpload -> crate::Result<crate::types::RawData>,
+    "the file goes to storage",
+    debug(project_id, file, name)
+);

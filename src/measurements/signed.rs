@@ -49,27 +49,32 @@ pub(super) fn host(url: &str) -> String {
 /// but it cannot be used: storage drops single `PUT`s of more.
 pub(super) const SINGLE_PUT_MAX: u64 = 1024 * 1024 * 1024;
 
+/// One file sent to one upload target: what a `PUT`, or an upload in parts,
+/// needs.
+pub(crate) struct Transfer<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) target: &'a UploadInfo,
+    /// The file's name, in errors.
+    pub(crate) name: &'a str,
+    pub(crate) file: &'a FilePart,
+    pub(crate) content_type: &'a str,
+    pub(crate) progress: Option<&'a Progress>,
+}
+
 /// With `large-uploads`, a large body goes up in parts when the target
 /// offers it (see `crate::multipart`): `Some(length)` once stored. `None`
 /// leaves it to the single `PUT`: not offered, or refused by storage for a
 /// body within [`SINGLE_PUT_MAX`]. Without the feature, an offered body
 /// over that limit is refused here, naming the feature.
-pub(super) async fn large_body(
-    client: &Client,
-    target: &UploadInfo,
-    name: &str,
-    file: &FilePart,
-    content_type: &str,
-    progress: Option<&Progress>,
-) -> Result<Option<u64>, ApiError> {
+async fn large_body(transfer: &Transfer<'_>) -> Result<Option<u64>, ApiError> {
     #[cfg(feature = "large-uploads")]
     {
         use crate::multipart::{Outcome, upload};
-        match upload(client, target, name, file, content_type, progress).await? {
+        match upload(transfer).await? {
             Outcome::Done(len) => Ok(Some(len)),
             Outcome::NotOffered => Ok(None),
             Outcome::Unavailable(error) => {
-                if known_len(file)
+                if known_len(transfer.file)
                     .await
                     .is_some_and(|len| len > SINGLE_PUT_MAX)
                 {
@@ -82,11 +87,10 @@ pub(super) async fn large_body(
     }
     #[cfg(not(feature = "large-uploads"))]
     {
-        let _ = (client, content_type, progress);
-        match known_len(file).await {
-            Some(len) if target.multipart.is_some() && len > SINGLE_PUT_MAX => {
+        match known_len(transfer.file).await {
+            Some(len) if transfer.target.multipart.is_some() && len > SINGLE_PUT_MAX => {
                 Err(ApiError::invalid_request(
-                    format!("upload {name}").into(),
+                    format!("upload {}", transfer.name).into(),
                     format!(
                         "{len} bytes is more than one PUT to storage takes (1 GiB): build with the `large-uploads` feature to upload it in parts"
                     ),
@@ -122,9 +126,23 @@ pub(super) async fn put(
     } else {
         file.mime_type()
     };
-    if let Some(len) = large_body(client, target, name, file, &content_type, progress).await? {
+    let transfer = Transfer {
+        client,
+        target,
+        name,
+        file,
+        content_type: &content_type,
+        progress,
+    };
+    if let Some(len) = large_body(&transfer).await? {
         return Ok(Some(len));
     }
+    let Transfer {
+        client,
+        content_type,
+        progress,
+        ..
+    } = transfer;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -135,7 +153,7 @@ pub(super) async fn put(
         let mut request = client
             .client
             .put(&target.signed_url)
-            .header(http::header::CONTENT_TYPE, content_type.as_str())
+            .header(http::header::CONTENT_TYPE, content_type)
             .body(body);
         if let Some(len) = len {
             request = request.header(http::header::CONTENT_LENGTH, len);

@@ -156,6 +156,36 @@ impl LoggedRequest {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// A request as it arrives (no status or fault yet), its credential
+    /// headers redacted; `query` as it is to be logged.
+    fn arrived(
+        method: &http::Method,
+        uri: &http::Uri,
+        query: Option<String>,
+        headers: &http::HeaderMap,
+    ) -> Self {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| {
+                let value = if matches!(name.as_str(), "authorization" | "x-api-key") {
+                    "<redacted>".to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        LoggedRequest {
+            received_at: Instant::now(),
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            query,
+            headers,
+            status: None,
+            fault: None,
+        }
+    }
 }
 
 #[derive(Default)]

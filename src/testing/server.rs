@@ -157,26 +157,12 @@ fn authorized(headers: &HeaderMap, key: &str) -> bool {
 
 /// Logs, injects faults and checks credentials, in that order.
 async fn front(State(app): State<App>, request: Request, next: Next) -> Response {
-    let mut entry = LoggedRequest {
-        received_at: std::time::Instant::now(),
-        method: request.method().to_string(),
-        path: request.uri().path().to_owned(),
-        query: request.uri().query().map(str::to_owned),
-        headers: request
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                let value = if matches!(name.as_str(), "authorization" | "x-api-key") {
-                    "<redacted>".to_owned()
-                } else {
-                    String::from_utf8_lossy(value.as_bytes()).into_owned()
-                };
-                (name.as_str().to_owned(), value)
-            })
-            .collect(),
-        status: None,
-        fault: None,
-    };
+    let mut entry = LoggedRequest::arrived(
+        request.method(),
+        request.uri(),
+        request.uri().query().map(str::to_owned),
+        request.headers(),
+    );
     let fault = lock(&app.state).faults.pop_front();
     entry.fault.clone_from(&fault);
     let response = match fault {

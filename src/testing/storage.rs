@@ -42,26 +42,12 @@ fn answer(status: StatusCode, message: &str) -> Response {
 
 async fn object(State(state): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let mut entry = LoggedRequest {
-        received_at: std::time::Instant::now(),
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: super::s3::logged_query(parts.uri.query()),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let value = if matches!(name.as_str(), "authorization" | "x-api-key") {
-                    "<redacted>".to_owned()
-                } else {
-                    String::from_utf8_lossy(value.as_bytes()).into_owned()
-                };
-                (name.as_str().to_owned(), value)
-            })
-            .collect(),
-        status: None,
-        fault: None,
-    };
+    let mut entry = LoggedRequest::arrived(
+        &parts.method,
+        &parts.uri,
+        super::s3::logged_query(parts.uri.query()),
+        &parts.headers,
+    );
     let s3 = super::s3::is_s3(&parts);
     let fault = {
         let mut state = lock(&state);

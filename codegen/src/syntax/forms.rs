@@ -127,14 +127,7 @@ fn rewrite_impl(
     support: &syn::Path,
     text_fields: &BTreeMap<String, Vec<(Ident, syn::Type)>>,
 ) {
-    let existing: Vec<String> = imp
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
-            _ => None,
-        })
-        .collect();
+    let existing: Vec<String> = super::method_names(imp).collect();
     let mut body_type = None;
     for member in imp.items.iter_mut() {
         let ImplItem::Fn(f) = member else { continue };

@@ -103,14 +103,7 @@ fn list_of(
     let start = START_FIELDS
         .iter()
         .find(|f| fields.get(**f).map(String::as_str) == Some(int))?;
-    let methods: BTreeSet<String> = imp
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
-            _ => None,
-        })
-        .collect();
+    let methods: BTreeSet<String> = super::method_names(imp).collect();
     let needed = ["limit", start, "send"];
     if !needed.iter().all(|m| methods.contains(*m))
         || methods.contains("stream")

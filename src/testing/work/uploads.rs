@@ -19,20 +19,10 @@ pub(in crate::testing) fn initiate_upload(
         .and_then(Value::as_str)
         == Some("file");
     let names: Vec<String> = if file_type {
-        let names: Vec<String> = body
-            .and_then(|b| b.get("filenames"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|n| n.as_str().map(str::to_owned))
-            .collect();
-        if names.is_empty() {
-            return (
-                422,
-                Some(json!({"detail": "a file measurement needs its filenames"})),
-            );
+        match filenames(body, "a file measurement needs its filenames") {
+            Ok(names) => names,
+            Err(refusal) => return refusal,
         }
-        names
     } else {
         FILES.iter().map(|f| (*f).to_owned()).collect()
     };
@@ -225,14 +215,7 @@ pub(in crate::testing) fn confirm_upload(
             ),
         );
     }
-    state.initiated.remove(id);
-    let mut fields = body
-        .and_then(|b| b.get("measurement"))
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    fields.insert("cell_instance_id".into(), json!(instance));
-    fields.insert("measurement_type".into(), json!("time_series"));
+    let fields = confirmed(state, id, &instance, body, "time_series");
     state
         .resources
         .put_with_id("cell_measurements", id, fields.clone());
@@ -263,19 +246,10 @@ pub(in crate::testing) fn confirm_files(
     instance: &str,
     body: Option<&Value>,
 ) -> Answer {
-    let names: Vec<String> = body
-        .and_then(|b| b.get("filenames"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n.as_str().map(str::to_owned))
-        .collect();
-    if names.is_empty() {
-        return (
-            422,
-            Some(json!({"detail": "a file measurement is confirmed with its filenames"})),
-        );
-    }
+    let names = match filenames(body, "a file measurement is confirmed with its filenames") {
+        Ok(names) => names,
+        Err(refusal) => return refusal,
+    };
     if let Some(missing) = names
         .iter()
         .find(|n| !state.storage.contains_key(&object_path(id, n, true)))
@@ -285,14 +259,7 @@ pub(in crate::testing) fn confirm_files(
             Some(json!({"detail": format!("{missing} of measurement {id} was not uploaded")})),
         );
     }
-    state.initiated.remove(id);
-    let mut fields = body
-        .and_then(|b| b.get("measurement"))
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    fields.insert("cell_instance_id".into(), json!(instance));
-    fields.insert("measurement_type".into(), json!("file"));
+    let mut fields = confirmed(state, id, instance, body, "file");
     fields.insert("file_metadata".into(), json!({ "filenames": names }));
     state.resources.put_with_id("cell_measurements", id, fields);
     let mut answer = measurement_answer(state, id);
@@ -372,4 +339,40 @@ pub(in crate::testing) fn download(
     }
     let token = format!("{:016x}", fastrand::u64(..));
     Some(Ok(format!("{}/{object}?token={token}", state.storage_url)))
+}
+
+/// The `filenames` of a request's `body`; a 422 with `refusal` when there
+/// are none.
+fn filenames(body: Option<&Value>, refusal: &str) -> Result<Vec<String>, Answer> {
+    let names: Vec<String> = body
+        .and_then(|b| b.get("filenames"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect();
+    if names.is_empty() {
+        return Err((422, Some(json!({ "detail": refusal }))));
+    }
+    Ok(names)
+}
+
+/// The fields of measurement `id` of `kind` on `instance`, as a
+/// `confirm-upload` `body` gives them; the upload is no longer pending.
+fn confirmed(
+    state: &mut State,
+    id: &str,
+    instance: &str,
+    body: Option<&Value>,
+    kind: &str,
+) -> serde_json::Map<String, Value> {
+    state.initiated.remove(id);
+    let mut fields = body
+        .and_then(|b| b.get("measurement"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    fields.insert("cell_instance_id".into(), json!(instance));
+    fields.insert("measurement_type".into(), json!(kind));
+    fields
 }

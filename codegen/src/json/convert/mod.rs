@@ -50,10 +50,7 @@ pub(crate) use bounds::FieldConstraint;
 use bounds::lenient_and_constraints;
 pub(crate) use enums::VARIANT_SEPARATOR;
 pub(crate) use paths::fastapi_path_suffix;
-use references::{
-    check_alias_cycles, check_refs, inline_subschema_refs, simplify_recursive_all_of,
-    split_recursive_nullable_roots,
-};
+use references::{check_alias_cycles, check_refs, inline_subschema_refs, recursion_steps};
 pub(crate) use references::{closure, reachable, refs_in, schema_graph};
 use refs::ref_descriptions;
 use validate::check_version;
@@ -221,12 +218,7 @@ pub(crate) fn convert(mut doc: Value, report: &mut Report) -> Result<Converted> 
     // The reference graph of the components, rebuilt only after a step
     // that changed it.
     let mut graph = schema_graph(&converted.doc);
-    if split_recursive_nullable_roots(&mut converted.doc, &graph, cx.report) {
-        graph = schema_graph(&converted.doc);
-    }
-    if simplify_recursive_all_of(&mut converted.doc, &graph, cx.report) {
-        graph = schema_graph(&converted.doc);
-    }
+    recursion_steps(&mut converted.doc, &mut graph, cx.report);
     lenient_and_constraints(&mut converted, &graph, cx.report);
     // Last: on the schemas exactly as typify will see them.
     generator::accommodate(&mut converted.doc, cx.report);

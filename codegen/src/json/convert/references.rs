@@ -140,29 +140,40 @@ fn cycles(graph: &Graph) -> Cycles<'_> {
 }
 
 /// Each component in a cycle, with every component of its cycle.
-type Cycles<'g> = BTreeMap<&'g str, Rc<BTreeSet<String>>>;
+pub(super) type Cycles<'g> = BTreeMap<&'g str, Rc<BTreeSet<String>>>;
 
-/// The cycles of `graph` and the component schemas of `doc` they are about.
-fn cyclic_schemas<'g, 'd>(
-    doc: &'d mut Value,
-    graph: &'g Graph,
-) -> Option<(Cycles<'g>, &'d mut serde_json::Map<String, Value>)> {
-    let schemas = component_schemas_mut(doc)?;
-    Some((cycles(graph), schemas))
+/// A step on the component `schemas` of a document with `cycles` (see
+/// [`recursion_steps`]): whether it changed the reference graph.
+pub(super) type CycleStep =
+    fn(&mut serde_json::Map<String, Value>, &Cycles<'_>, &mut Report) -> bool;
+
+/// The steps that keep typify from recursing forever, in order; the graph
+/// is rebuilt after each that changed it.
+const RECURSION_STEPS: [CycleStep; 2] = [split_recursive_nullable_roots, simplify_recursive_all_of];
+
+/// Runs [`RECURSION_STEPS`] on `doc`; its reference graph `graph` is kept
+/// up to date.
+pub(super) fn recursion_steps(doc: &mut Value, graph: &mut Graph, report: &mut Report) {
+    for step in RECURSION_STEPS {
+        let changed = match component_schemas_mut(doc) {
+            Some(schemas) => step(schemas, &cycles(graph), report),
+            None => false,
+        };
+        if changed {
+            *graph = schema_graph(doc);
+        }
+    }
 }
 
 /// A component whose root is nullable *and* recursive makes typify emit
 /// duplicate, infinitely sized definitions. Move the body to `{Name}Value`
 /// and make the component a nullable reference to it. Returns whether it
 /// split any.
-pub(super) fn split_recursive_nullable_roots(
-    doc: &mut Value,
-    graph: &Graph,
+fn split_recursive_nullable_roots(
+    schemas: &mut serde_json::Map<String, Value>,
+    cycles: &Cycles<'_>,
     report: &mut Report,
 ) -> bool {
-    let Some((cycles, schemas)) = cyclic_schemas(doc, graph) else {
-        return false;
-    };
     let mut split = false;
     let names: Vec<String> = schemas.keys().cloned().collect();
     for name in names {
@@ -399,14 +410,11 @@ pub(super) fn check_alias_cycles(doc: &Value) -> Result<()> {
 /// further constraints sends typify into infinite recursion while merging.
 /// Keep the reference (and its nullability and docs), drop the constraints.
 /// Returns whether it dropped any (each drop is noted).
-pub(super) fn simplify_recursive_all_of(
-    doc: &mut Value,
-    graph: &Graph,
+fn simplify_recursive_all_of(
+    schemas: &mut serde_json::Map<String, Value>,
+    cycles: &Cycles<'_>,
     report: &mut Report,
 ) -> bool {
-    let Some((cycles, schemas)) = cyclic_schemas(doc, graph) else {
-        return false;
-    };
     let notes = report.notes.len();
     for (name, schema) in schemas.iter_mut() {
         // The components in the same cycle as `name`, if it is in one.
