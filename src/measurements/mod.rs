@@ -160,6 +160,36 @@ macro_rules! upload_builder {
     };
 }
 
+/// `confirm-upload` of measurement `id` on `cell_instance_id`, of
+/// `kind`, with its `metadata` and (for files) its `filenames`.
+async fn confirm(
+    client: &Client,
+    id: &str,
+    cell_instance_id: String,
+    metadata: &MeasurementMetadata,
+    kind: MeasurementType,
+    filenames: Option<Vec<String>>,
+) -> Result<(), ApiError> {
+    let measurement = serde_json::to_value(metadata)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    client
+        .confirm_measurement_upload()
+        .measurement_id(id)
+        .body(ConfirmMeasurementUploadRequest {
+            cell_instance_id,
+            filenames,
+            measurement,
+            measurement_type: kind,
+            steps: None,
+            extra: Default::default(),
+        })
+        .send()
+        .await
+        .map(drop)
+}
+
 /// The measurement `id` once processed, waited for with `policy`; without
 /// one, as it is now.
 async fn processed(
@@ -243,25 +273,17 @@ impl MeasurementUpload<'_> {
                 .await
                 .map_err(WaitError::Start)?;
         }
-        let measurement = serde_json::to_value(&metadata)
-            .ok()
-            .and_then(|v| v.as_object().cloned())
-            .unwrap_or_default();
         let id = initiated.measurement_id;
-        client
-            .confirm_measurement_upload()
-            .measurement_id(&id)
-            .body(ConfirmMeasurementUploadRequest {
-                cell_instance_id: self.cell_instance_id.clone(),
-                filenames: None,
-                measurement,
-                measurement_type: MeasurementType::TimeSeries,
-                steps: None,
-                extra: Default::default(),
-            })
-            .send()
-            .await
-            .map_err(WaitError::Start)?;
+        confirm(
+            client,
+            &id,
+            self.cell_instance_id,
+            &metadata,
+            MeasurementType::TimeSeries,
+            None,
+        )
+        .await
+        .map_err(WaitError::Start)?;
         processed(client, &id, self.policy).await
     }
 }
@@ -402,24 +424,16 @@ impl FileMeasurementUpload<'_> {
                 .ok_or_else(|| refuse(format!("the server offered no upload target for {name}")))?;
             put(client, target, name, file, self.progress.as_ref()).await?;
         }
-        let measurement = serde_json::to_value(&metadata)
-            .ok()
-            .and_then(|v| v.as_object().cloned())
-            .unwrap_or_default();
         let id = initiated.measurement_id;
-        client
-            .confirm_measurement_upload()
-            .measurement_id(&id)
-            .body(ConfirmMeasurementUploadRequest {
-                cell_instance_id: self.cell_instance_id,
-                filenames: Some(names),
-                measurement,
-                measurement_type: MeasurementType::File,
-                steps: None,
-                extra: Default::default(),
-            })
-            .send()
-            .await?;
+        confirm(
+            client,
+            &id,
+            self.cell_instance_id,
+            &metadata,
+            MeasurementType::File,
+            Some(names),
+        )
+        .await?;
         Ok(client
             .get_cell_measurement()
             .id(&id)
