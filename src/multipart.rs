@@ -32,7 +32,7 @@ use rusty_s3::actions::{
 };
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
-use crate::measurements::signed::Transfer;
+use crate::measurements::transfer::Transfer;
 use crate::types::MultipartUploadInfo;
 use crate::upload::Progress;
 use crate::{ApiError, Client};

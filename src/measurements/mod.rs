@@ -65,7 +65,8 @@ use crate::wait::{Phase, Pollable, Wait, WaitError, WaitPolicy};
 use crate::{ApiError, Client};
 
 mod client;
-pub(crate) mod signed;
+mod signed;
+pub(crate) mod transfer;
 
 use signed::*;
 

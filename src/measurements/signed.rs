@@ -3,6 +3,7 @@
 //! is worth it) and, with `large-uploads`, the S3 parts a large file takes
 //! instead.
 
+use super::transfer::Transfer;
 use super::*;
 
 /// The upload target for file `name`: the one of that name, else the only
@@ -48,18 +49,6 @@ pub(super) fn host(url: &str) -> String {
 /// The largest body sent in one `PUT` when the target offers multipart
 /// but it cannot be used: storage drops single `PUT`s of more.
 pub(super) const SINGLE_PUT_MAX: u64 = 1024 * 1024 * 1024;
-
-/// One file sent to one upload target: what a `PUT`, or an upload in parts,
-/// needs.
-pub(crate) struct Transfer<'a> {
-    pub(crate) client: &'a Client,
-    pub(crate) target: &'a UploadInfo,
-    /// The file's name, in errors.
-    pub(crate) name: &'a str,
-    pub(crate) file: &'a FilePart,
-    pub(crate) content_type: &'a str,
-    pub(crate) progress: Option<&'a Progress>,
-}
 
 /// With `large-uploads`, a large body goes up in parts when the target
 /// offers it (see `crate::multipart`): `Some(length)` once stored. `None`
