@@ -29,12 +29,18 @@ fn main() {
     // Only the enabled parts of the API are generated (cargo runs this
     // script again when the features change): `CARGO_FEATURE_API_JOBS` is
     // the feature `api-jobs`.
-    let features = std::env::vars().filter_map(|(name, _)| {
-        let feature = name.strip_prefix("CARGO_FEATURE_")?;
-        Some(feature.to_ascii_lowercase().replace('_', "-"))
-    });
+    let features: Vec<String> = std::env::vars()
+        .filter_map(|(name, _)| {
+            let feature = name.strip_prefix("CARGO_FEATURE_")?;
+            Some(feature.to_ascii_lowercase().replace('_', "-"))
+        })
+        .collect();
+    // The builders of types only answers use, for code that makes answers
+    // up (`mocks`, `testing` and `response-builders` turn them on).
+    let response_builders = features.iter().any(|f| f == "response-builders");
     let options = ionworks_codegen::Options::sdk()
         .httpmock(mocks)
+        .request_builders_only(!response_builders)
         .only_features(features);
     let generated = match ionworks_codegen::generate(&spec, &options) {
         Ok(generated) => generated,

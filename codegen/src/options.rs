@@ -64,6 +64,11 @@ pub struct Options {
     /// document first, so a method's name never depends on the features.
     /// `None` generates every tag, each behind its `cfg`.
     pub only_features: Option<std::collections::BTreeSet<String>>,
+    /// Leave out the builders (`types::builder::X`, `X::builder()`) of the
+    /// types that only answers reach: what no request needs (see
+    /// `codegen/src/syntax/builders.rs`). The `ionworks` crate's build does
+    /// so unless its `response-builders` feature is on.
+    pub request_builders_only: bool,
     /// Wire names of fields that hold credentials: the `Debug` of a
     /// generated type (and of its builder) with such a field shows
     /// `<redacted>` in its place; see `codegen/src/syntax/redact.rs`.
@@ -196,6 +201,13 @@ impl Options {
         S: Into<String>,
     {
         self.only_features = Some(features.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Generate builders only for the types requests reach (see
+    /// [`request_builders_only`](Self::request_builders_only)).
+    pub fn request_builders_only(mut self, on: bool) -> Self {
+        self.request_builders_only = on;
         self
     }
 

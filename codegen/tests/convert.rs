@@ -1974,3 +1974,56 @@ fn tag_features_gate_operations_and_the_types_only_they_reach() {
         assert!(features.iter().any(|f| f == tag), "{features:?}");
     }
 }
+
+#[test]
+fn request_builders_only_leaves_out_the_builders_of_what_only_answers_use() {
+    let body = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+    let object =
+        |field: Value| json!({"type": "object", "required": ["x"], "properties": {"x": field}});
+    let input = doc(
+        json!({
+            // Sent, and nested in what is sent.
+            "Create": object(json!({"$ref": "#/components/schemas/Inner"})),
+            "Inner": object(json!({"type": "string"})),
+            // Sent and answered.
+            "Both": object(json!({"type": "integer"})),
+            // Only answered, and nested in what is only answered.
+            "Answer": object(json!({"$ref": "#/components/schemas/Nested"})),
+            "Nested": object(json!({"type": "string"})),
+        }),
+        json!({
+            "/things": {"post": {
+                "operationId": "create_thing",
+                "requestBody": body("Create"),
+                "responses": ok(json!({"$ref": "#/components/schemas/Answer"})),
+            }},
+            "/both": {"put": {
+                "operationId": "put_both",
+                "requestBody": body("Both"),
+                "responses": ok(json!({"$ref": "#/components/schemas/Both"})),
+            }},
+        }),
+    );
+    let all = ionworks_codegen::generate(&bytes(&input), &Options::default()).unwrap();
+    let only = ionworks_codegen::generate(
+        &bytes(&input),
+        &Options::default().request_builders_only(true),
+    )
+    .unwrap();
+    for name in ["Create", "Inner", "Both", "Answer", "Nested"] {
+        has(&all.code, &format!("pub fn builder() -> builder::{name}"));
+    }
+    for name in ["Create", "Inner", "Both"] {
+        has(&only.code, &format!("pub fn builder() -> builder::{name}"));
+        has(
+            &only.code,
+            &format!("impl ::std::convert::TryFrom<{name}> for super::{name}"),
+        );
+    }
+    for name in ["Answer", "Nested"] {
+        lacks(&only.code, &format!("pub fn builder() -> builder::{name}"));
+        lacks(&only.code, &format!("for super::{name}"));
+        // The type itself stays, whole.
+        has(&only.code, &format!("pub struct {name} {{"));
+    }
+}

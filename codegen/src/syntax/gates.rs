@@ -92,17 +92,9 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
     let type_names: BTreeSet<String> = module_items(&file.items, "types")
         .map(|items| items.iter().filter_map(defined_name).collect())
         .unwrap_or_default();
-    let mut mentions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    if let Some(items) = module_items(&file.items, "types") {
-        for item in items {
-            if let Some(name) = defined_name(item) {
-                let mut found = BTreeSet::new();
-                Mentions::new(&type_names, &mut found).visit_item(item);
-                found.remove(&name);
-                mentions.entry(name).or_default().extend(found);
-            }
-        }
-    }
+    let mentions = module_items(&file.items, "types")
+        .map(|items| mentions_of(items, &type_names))
+        .unwrap_or_default();
     // What each operation's builder reaches.
     let mut gates: BTreeMap<String, Gate> = BTreeMap::new();
     let mut always: Vec<String> = Vec::new();
@@ -171,8 +163,25 @@ pub(crate) fn gate(file: &mut syn::File, doc: &Value, prefix: &str) {
     }
 }
 
+/// Each type `items` define, with the others of `type_names` it mentions.
+pub(super) fn mentions_of(
+    items: &[Item],
+    type_names: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut mentions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for item in items {
+        if let Some(name) = defined_name(item) {
+            let mut found = BTreeSet::new();
+            Mentions::new(type_names, &mut found).visit_item(item);
+            found.remove(&name);
+            mentions.entry(name).or_default().extend(found);
+        }
+    }
+    mentions
+}
+
 /// Every type reachable from `roots` through `mentions`.
-fn closure(
+pub(super) fn closure(
     roots: BTreeSet<String>,
     mentions: &BTreeMap<String, BTreeSet<String>>,
 ) -> BTreeSet<String> {
@@ -282,7 +291,7 @@ fn content(m: &mut syn::ItemMod) -> impl Iterator<Item = &mut Item> {
     m.content.iter_mut().flat_map(|(_, items)| items.iter_mut())
 }
 
-fn module_items<'a>(items: &'a [Item], name: &str) -> Option<&'a Vec<Item>> {
+pub(super) fn module_items<'a>(items: &'a [Item], name: &str) -> Option<&'a Vec<Item>> {
     items.iter().find_map(|i| match i {
         Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items),
         _ => None,
@@ -290,7 +299,7 @@ fn module_items<'a>(items: &'a [Item], name: &str) -> Option<&'a Vec<Item>> {
 }
 
 /// The type an item defines (struct, enum, alias).
-fn defined_name(item: &Item) -> Option<String> {
+pub(super) fn defined_name(item: &Item) -> Option<String> {
     match item {
         Item::Struct(s) => Some(s.ident.to_string()),
         Item::Enum(e) => Some(e.ident.to_string()),
@@ -299,7 +308,7 @@ fn defined_name(item: &Item) -> Option<String> {
     }
 }
 
-fn self_name(ty: &syn::Type) -> Option<String> {
+pub(super) fn self_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
@@ -311,13 +320,13 @@ fn self_name(ty: &syn::Type) -> Option<String> {
 /// wherever they stand (also inside macro and attribute tokens). A visit of
 /// the tree rather than of its tokens: printing a large module back to
 /// tokens was most of the gating's time.
-struct Mentions<'a> {
+pub(super) struct Mentions<'a> {
     names: &'a BTreeSet<String>,
     found: &'a mut BTreeSet<String>,
 }
 
 impl<'a> Mentions<'a> {
-    fn new(names: &'a BTreeSet<String>, found: &'a mut BTreeSet<String>) -> Self {
+    pub(super) fn new(names: &'a BTreeSet<String>, found: &'a mut BTreeSet<String>) -> Self {
         Self { names, found }
     }
 }

@@ -6,6 +6,7 @@
 //! in order; each module holds one.
 
 pub(crate) mod attrs;
+pub(crate) mod builders;
 pub(crate) mod client;
 pub(crate) mod describe;
 pub(crate) mod docs;
@@ -46,6 +47,9 @@ pub(crate) fn rewrite(
         if options.httpmock {
             forms::fix_mocks(&mut file, &form_ops);
         }
+    }
+    if options.request_builders_only {
+        builders::drop_response_builders(&mut file);
     }
     client::rewrite_sends(&mut file, options.error_type.as_ref());
     client::rewrite_client(
