@@ -295,10 +295,13 @@
 //! breaking your code in a minor or patch release:
 //!
 //! * Every generated struct and enum is `#[non_exhaustive]`. Build values
-//!   with their builders (`SubmitJobRequest::builder()`,
-//!   `JobResponse::builder()` in test fixtures) or decode them; match enums
-//!   with a wildcard arm. A field or an enum value the server adds is then
-//!   an additive change.
+//!   with their builders (`SubmitJobRequest::builder()`) or decode them;
+//!   match enums with a wildcard arm. A field or an enum value the server
+//!   adds is then an additive change. The builders of types that only
+//!   answers use (`JobResponse::builder()`, for test fixtures) come with the
+//!   `response-builders` feature: put it on your `[dev-dependencies]`
+//!   entry of `ionworks` and your tests have them, your builds do not pay
+//!   for them.
 //! * A value reported as `Unknown("x")` may become a named variant (`X`)
 //!   in a minor release: match on `as_str()` or on the named variants you
 //!   know, not on `Unknown("x")`.

@@ -204,14 +204,15 @@ fn cases() -> Vec<Case> {
 }
 
 /// A copy of the caller's crate, depending on this workspace's `ionworks`
-/// (no default features: TLS is not what is being checked).
+/// (no default features: TLS is not what is being checked; with
+/// `response-builders`, as a caller's tests that build fixtures have it).
 fn consumer(dir: &Path) -> PathBuf {
     let crate_dir = dir.join("consumer");
     std::fs::create_dir_all(crate_dir.join("src")).unwrap();
     let root = std::fs::canonicalize(ROOT).unwrap();
     let manifest = format!(
         "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nionworks = {{ path = {:?}, default-features = false, features = [\"api-jobs\", \"api-optimizations\"] }}\n\
+         [dependencies]\nionworks = {{ path = {:?}, default-features = false, features = [\"api-jobs\", \"api-optimizations\", \"response-builders\"] }}\n\
          serde_json = \"1\"\nchrono = {{ version = \"0.4\", default-features = false }}\n\n\
          [workspace]\n",
         root.display().to_string()

@@ -1,6 +1,7 @@
 //! A caller's crate written against the vendored spec, using every construct
 //! the generated API allows: request builders and `send()`, body builders,
-//! response builders (as a test fixture would), field reads with their
+//! response builders (as a test fixture would, with the
+//! `response-builders` feature), field reads with their
 //! types, matches on enums with the wildcard `#[non_exhaustive]` requires,
 //! method calls on values. `xtask/tests/verdicts.rs` compiles it against
 //! changed specs: the change report must call a change breaking exactly when
