@@ -39,6 +39,11 @@ use crate::{ApiError, Client};
 
 /// Bodies of this size or more go up in parts when the target offers it.
 pub(crate) const THRESHOLD: u64 = 16 * 1024 * 1024;
+
+/// Bytes per second an upload is assumed to reach when its duration is
+/// weighed against the credentials' expiry: 1 MiB/s, pessimistic on
+/// purpose.
+const ASSUMED_THROUGHPUT: u64 = 1024 * 1024;
 /// The size of each part but the last (larger for a body of more than
 /// 10,000 parts of this size: S3's limit on their count).
 pub(crate) const PART_SIZE: u64 = 16 * 1024 * 1024;
@@ -121,9 +126,9 @@ impl From<ApiError> for Failure {
 }
 
 /// Uploads `file` to `target`'s multipart offer when it has one and the
-/// body is large enough; `name` and `host` name the file and storage in
-/// errors.
-pub(crate) async fn upload(transfer: &Transfer<'_>) -> Result<Outcome, ApiError> {
+/// body is large enough (or whatever its size, with `force`); `name` and
+/// `host` name the file and storage in errors.
+pub(crate) async fn upload(transfer: &Transfer<'_>, force: bool) -> Result<Outcome, ApiError> {
     let Transfer {
         client,
         target,
@@ -151,10 +156,10 @@ pub(crate) async fn upload(transfer: &Transfer<'_>) -> Result<Outcome, ApiError>
     } else {
         return Ok(Outcome::NotOffered);
     };
-    if len < THRESHOLD {
+    if len < THRESHOLD && !force {
         return Ok(Outcome::NotOffered);
     }
-    let session = session(offer, name)?;
+    let session = session(offer, name, len)?;
     let host = host(&session.bucket);
     let upload = Upload {
         client,
@@ -183,17 +188,38 @@ pub(crate) async fn upload(transfer: &Transfer<'_>) -> Result<Outcome, ApiError>
     }
 }
 
-/// The offer's session, refused when its credentials expired already.
-fn session(offer: &MultipartUploadInfo, name: &str) -> Result<Session, ApiError> {
+/// Whether sending `len` bytes at [`ASSUMED_THROUGHPUT`] takes longer than
+/// `left`.
+fn may_outlive(len: u64, left: chrono::TimeDelta) -> bool {
+    u64::try_from(left.num_seconds()).is_ok_and(|left| left < len / ASSUMED_THROUGHPUT)
+}
+
+/// The offer's session for a body of `len` bytes, refused when its
+/// credentials expired already, with a warning when they may expire before
+/// the body is up (at [`ASSUMED_THROUGHPUT`]: a pessimistic guess, so a
+/// warning, not a refusal).
+fn session(offer: &MultipartUploadInfo, name: &str, len: u64) -> Result<Session, ApiError> {
     let refuse =
         |message: String| ApiError::invalid_request(format!("upload {name}").into(), message);
     if let Some(expires) = offer.expires_at.as_deref()
         && let Ok(at) = chrono::DateTime::parse_from_rfc3339(expires)
-        && at < chrono::Utc::now()
     {
-        return Err(refuse(format!(
-            "the storage credentials expired at {expires}: upload again for fresh ones"
-        )));
+        let left = at.signed_duration_since(chrono::Utc::now());
+        if left <= chrono::TimeDelta::zero() {
+            return Err(refuse(format!(
+                "the storage credentials expired at {expires}: upload again for fresh ones"
+            )));
+        }
+        if may_outlive(len, left) {
+            tracing::warn!(
+                file = name,
+                bytes = len,
+                expires_at = expires,
+                minutes_left = left.num_minutes(),
+                "the storage credentials may expire before the upload ends \
+                 (if it fails with an authorization error, that is why)"
+            );
+        }
     }
     // `Bucket::new` joins `{bucket}/` onto the endpoint (`Url::join`), which
     // replaces the endpoint's last path segment unless it ends in `/`
@@ -582,5 +608,51 @@ async fn part_chunks(
                 .collect();
             Ok(stream::iter(chunks).boxed())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(expires_at: chrono::DateTime<chrono::Utc>) -> MultipartUploadInfo {
+        serde_json::from_value(serde_json::json!({
+            "endpoint": "http://127.0.0.1:9/s3",
+            "region": "us-east-1",
+            "bucket": "b",
+            "object_path": "measurements/m/time_series.parquet",
+            "access_key_id": "AKIA",
+            "secret_access_key": "secret",
+            "session_token": "token",
+            "expires_at": expires_at.to_rfc3339(),
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn expired_credentials_are_refused_before_anything_is_sent() {
+        let past = chrono::Utc::now() - chrono::TimeDelta::minutes(1);
+        let error = session(&offer(past), "time_series.parquet", 1 << 30).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("upload time_series.parquet"), "{text}");
+        assert!(
+            text.contains("the storage credentials expired at"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("secret") && !text.contains("token"),
+            "{text}"
+        );
+        let future = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+        assert!(session(&offer(future), "time_series.parquet", 1 << 30).is_ok());
+    }
+
+    #[test]
+    fn a_body_that_may_outlive_its_credentials_is_told_apart_at_one_mebibyte_a_second() {
+        let hour = chrono::TimeDelta::hours(1);
+        // 3,600 s at 1 MiB/s is 3,600 MiB.
+        assert!(!may_outlive(3_599 * ASSUMED_THROUGHPUT, hour));
+        assert!(may_outlive(3_601 * ASSUMED_THROUGHPUT, hour));
+        assert!(!may_outlive(u64::MAX, chrono::TimeDelta::MAX));
     }
 }

@@ -389,3 +389,37 @@ async fn a_large_raw_file_goes_up_in_parts_and_is_confirmed_with_its_size() -> R
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_put_the_storage_gateway_gives_up_on_goes_up_in_parts() -> Result {
+    let stand_in = StandIn::start().await?;
+    // A body under the threshold goes as one PUT; storage's edge answers 524.
+    stand_in.inject_storage(Fault::Status(524), 1);
+    let (path, bytes) = file("gateway.parquet", 3 * MIB);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let measurement = upload(&stand_in, FilePart::path(&path), seen.clone()).await?;
+    let stored = stored(&stand_in, &measurement.id).expect("assembled");
+    assert_eq!(fnv(&stored), fnv(&bytes));
+    let calls: Vec<String> = storage_calls(&stand_in)
+        .into_iter()
+        .map(|(kind, status)| format!("{kind} {}", status.unwrap_or(0)))
+        .collect();
+    // Not the whole PUT again: in parts, at once.
+    assert_eq!(
+        calls,
+        ["put 524", "create 200", "part 1 200", "complete 200"]
+    );
+    no_credentials(&stand_in.storage_requests());
+
+    // Without an offer, the PUT is tried again whole, as any 5xx.
+    stand_in.set_multipart(MultipartOffer::Absent);
+    stand_in.inject_storage(Fault::Status(504), 1);
+    let before = stand_in.storage_requests().len();
+    upload(&stand_in, FilePart::path(&path), seen).await?;
+    let again: Vec<_> = storage_calls(&stand_in)[before..].to_vec();
+    assert_eq!(
+        again,
+        [("put".to_owned(), Some(504)), ("put".to_owned(), Some(200))]
+    );
+    Ok(())
+}

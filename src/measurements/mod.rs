@@ -20,8 +20,11 @@
 //! With the `large-uploads` feature, a file of 16 MiB or more whose target
 //! offers S3 multipart goes up in 16 MiB parts instead (two at a time, each
 //! retried, the upload aborted on failure), and falls back to one `PUT`
-//! when storage refuses the offer's credentials; without it, such a file
-//! goes up in one `PUT` (storage takes up to 1 GiB that way).
+//! when storage refuses the offer's credentials; a smaller file whose one
+//! `PUT` storage's gateway gives up on (504, 524) goes up in parts too, and
+//! credentials that may expire before a large upload ends are warned of
+//! (`tracing`). Without the feature, a large file goes up in one `PUT`
+//! (storage takes up to 1 GiB that way).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

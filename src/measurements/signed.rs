@@ -50,32 +50,47 @@ pub(super) fn host(url: &str) -> String {
 /// but it cannot be used: storage drops single `PUT`s of more.
 pub(super) const SINGLE_PUT_MAX: u64 = 1024 * 1024 * 1024;
 
+/// What became of sending a body in parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "large-uploads"), allow(dead_code))]
+enum Parts {
+    /// Stored, this many bytes.
+    Sent(u64),
+    /// Not tried: no offer, a small body, a stream, or no `large-uploads`.
+    NotTried,
+    /// Storage refused the offer's credentials (the single `PUT` may do).
+    Refused,
+}
+
 /// With `large-uploads`, a large body goes up in parts when the target
-/// offers it (see `crate::multipart`): `Some(length)` once stored. `None`
-/// leaves it to the single `PUT`: not offered, or refused by storage for a
-/// body within [`SINGLE_PUT_MAX`]. Without the feature, an offered body
-/// over that limit is refused here, naming the feature.
-async fn large_body(transfer: &Transfer<'_>) -> Result<Option<u64>, ApiError> {
+/// offers it (see `crate::multipart`); `force`: whatever its size (after a
+/// single `PUT` that storage's gateway gave up on). A refused offer leaves
+/// it to the single `PUT` for a body within [`SINGLE_PUT_MAX`]. Without the
+/// feature, an offered body over that limit is refused here, naming the
+/// feature.
+async fn large_body(transfer: &Transfer<'_>, force: bool) -> Result<Parts, ApiError> {
     #[cfg(feature = "large-uploads")]
     {
         use crate::multipart::{Outcome, upload};
-        match upload(transfer).await? {
-            Outcome::Done(len) => Ok(Some(len)),
-            Outcome::NotOffered => Ok(None),
+        match upload(transfer, force).await? {
+            Outcome::Done(len) => Ok(Parts::Sent(len)),
+            Outcome::NotOffered => Ok(Parts::NotTried),
             Outcome::Unavailable(error) => {
-                if known_len(transfer.file)
-                    .await
-                    .is_some_and(|len| len > SINGLE_PUT_MAX)
+                if force
+                    || known_len(transfer.file)
+                        .await
+                        .is_some_and(|len| len > SINGLE_PUT_MAX)
                 {
                     return Err(error);
                 }
                 tracing::info!(error = %error, "multipart refused by storage; one PUT instead");
-                Ok(None)
+                Ok(Parts::Refused)
             }
         }
     }
     #[cfg(not(feature = "large-uploads"))]
     {
+        let _ = force;
         match known_len(transfer.file).await {
             Some(len) if transfer.target.multipart.is_some() && len > SINGLE_PUT_MAX => {
                 Err(ApiError::invalid_request(
@@ -85,7 +100,7 @@ async fn large_body(transfer: &Transfer<'_>) -> Result<Option<u64>, ApiError> {
                     ),
                 ))
             }
-            _ => Ok(None),
+            _ => Ok(Parts::NotTried),
         }
     }
 }
@@ -100,7 +115,10 @@ pub(super) async fn known_len(file: &FilePart) -> Option<u64> {
 }
 
 /// `PUT`s `file` to its signed URL, with no API credentials, trying again
-/// from the start when that is worth it and possible.
+/// from the start when that is worth it and possible. A `PUT` that
+/// storage's gateway gives up on (504, or 524 from its edge) is not tried
+/// again whole: with `large-uploads` and an offer, the file goes up in
+/// parts instead.
 pub(super) async fn put(
     client: &Client,
     target: &UploadInfo,
@@ -123,7 +141,8 @@ pub(super) async fn put(
         content_type: &content_type,
         progress,
     };
-    if let Some(len) = large_body(&transfer).await? {
+    let parts = large_body(&transfer, false).await?;
+    if let Parts::Sent(len) = parts {
         return Ok(Some(len));
     }
     let Transfer {
@@ -148,6 +167,19 @@ pub(super) async fn put(
             request = request.header(http::header::CONTENT_LENGTH, len);
         }
         let outcome = request.send().await;
+        if let Ok(response) = &outcome
+            && matches!(response.status().as_u16(), 504 | 524)
+            && parts == Parts::NotTried
+            && transfer.target.multipart.is_some()
+        {
+            tracing::info!(
+                status = response.status().as_u16(),
+                "storage gave up on one PUT; in parts instead"
+            );
+            if let Parts::Sent(len) = large_body(&transfer, true).await? {
+                return Ok(Some(len));
+            }
+        }
         let retry = match &outcome {
             Ok(response) if response.status().is_success() => return Ok(len),
             Ok(response) => {
