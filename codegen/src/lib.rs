@@ -20,8 +20,10 @@
 //!    (`codegen/src/locate.rs`);
 //! 4. the **syntax-tree stage** (`codegen/src/syntax/`, on progenitor's
 //!    output parsed by `syn`): open enums, lenient date-times, request-side
-//!    bound checks, form bodies, one error type, feature gates per tag,
-//!    with [`Options::pages`] a stream of every item of each list, code
+//!    bound checks, credentials redacted from `Debug`, form bodies, one
+//!    error type, feature gates per tag, with
+//!    [`Options::request_builders_only`] no builders for what only answers
+//!    use, with [`Options::pages`] a stream of every item of each list, code
 //!    blocks in the spec's prose fenced as `text` (so rustdoc never compiles
 //!    them); then pretty-print with prettyplease.
 //!
