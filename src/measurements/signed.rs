@@ -145,23 +145,18 @@ pub(super) async fn put(
     if let Parts::Sent(len) = parts {
         return Ok(Some(len));
     }
-    let Transfer {
-        client,
-        content_type,
-        progress,
-        ..
-    } = transfer;
     let mut attempt = 0;
     loop {
         attempt += 1;
         let (len, body) = file
-            .request_body(progress)
+            .request_body(transfer.progress)
             .await
             .map_err(|e| ApiError::invalid_request(operation.clone().into(), e))?;
-        let mut request = client
+        let mut request = transfer
+            .client
             .client
             .put(&target.signed_url)
-            .header(http::header::CONTENT_TYPE, content_type)
+            .header(http::header::CONTENT_TYPE, transfer.content_type)
             .body(body);
         if let Some(len) = len {
             request = request.header(http::header::CONTENT_LENGTH, len);
@@ -170,7 +165,8 @@ pub(super) async fn put(
         if let Ok(response) = &outcome
             && matches!(response.status().as_u16(), 504 | 524)
             && parts == Parts::NotTried
-            && transfer.target.multipart.is_some()
+            && cfg!(feature = "large-uploads")
+            && target.multipart.is_some()
         {
             tracing::info!(
                 status = response.status().as_u16(),

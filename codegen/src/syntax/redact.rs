@@ -27,31 +27,32 @@ pub(crate) fn redact(items: &mut Vec<Item>, secrets: &Secrets<'_>) -> bool {
     if secrets.secret.is_empty() && secrets.signed_url.is_empty() {
         return false;
     }
-    let before = items.len();
     let in_types = syn::parse_str(&super::support::in_types("Redacted")).expect("a path");
-    redact_in(items, secrets, &in_types);
+    let mut any = redact_in(items, secrets, &in_types);
     for item in items.iter_mut() {
         if let Item::Mod(m) = item
             && m.ident == "builder"
             && let Some((_, inner)) = m.content.as_mut()
         {
             let path = super::support::from_types_module("Redacted");
-            redact_in(inner, secrets, &path);
+            any |= redact_in(inner, secrets, &path);
         }
     }
-    // Every redacted builder's type is redacted too.
-    items.len() != before
+    any
 }
 
-fn redact_in(items: &mut Vec<Item>, secrets: &Secrets<'_>, redacted: &syn::Path) {
-    let mut impls = Vec::new();
-    for item in items.iter_mut() {
-        let Item::Struct(s) = item else { continue };
-        if let Some(imp) = debug_impl(s, secrets, redacted) {
-            impls.push(imp);
-        }
-    }
+/// Redacts the structs of `items`, calling `redacted`; whether any was.
+fn redact_in(items: &mut Vec<Item>, secrets: &Secrets<'_>, redacted: &syn::Path) -> bool {
+    let impls: Vec<Item> = items
+        .iter_mut()
+        .filter_map(|item| match item {
+            Item::Struct(s) => debug_impl(s, secrets, redacted),
+            _ => None,
+        })
+        .collect();
+    let any = !impls.is_empty();
     items.extend(impls);
+    any
 }
 
 /// `s`'s `Debug` impl, with its derive removed, if a field is a secret.
