@@ -303,12 +303,19 @@ impl Client {
     /// Sends `request` through the hook, as operation `operation`; `read`
     /// says whether a success response's body is read before it is
     /// returned (and a body that breaks off retried).
-    pub(crate) async fn execute(
-        &self,
+    ///
+    /// Every call awaits the future this returns, inside its own, so it is
+    /// kept small (a few hundred bytes): the request is prepared before the
+    /// future is made, travels boxed, and the paths that are rare (a retry's
+    /// wait, a redirect, an error body) are boxed where they happen. A
+    /// future of over a KiB costs every caller who boxes or spawns it a
+    /// slow allocation (glibc serves those outside its per-thread cache).
+    pub(crate) fn execute<'a>(
+        &'a self,
         request: reqwest::Request,
-        operation: &str,
+        operation: &'a str,
         read: retry::ReadBody,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
         let state = self.inner();
         let mut request = request;
         let headers = request.headers_mut();
@@ -330,8 +337,10 @@ impl Client {
             duration_ms = tracing::field::Empty,
             retries = tracing::field::Empty,
         );
-        let method = request.method().clone();
+        // The fields are recorded through a handle of the span's own (the
+        // current span is not something every subscriber tracks).
         let fields = span.clone();
+        let request = Box::new(request);
         async move {
             let outcome = retry::send_with_retries(
                 ClientInfo::client(self),
@@ -340,34 +349,51 @@ impl Client {
                 read,
             )
             .await;
-            let span = fields;
-            span.record("retries", outcome.retries);
-            span.record(
-                "duration_ms",
-                u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
-            );
-            match outcome.result {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    if response.status().is_success() {
-                        Ok(response)
-                    } else {
-                        let meta = error::RequestMeta {
-                            operation,
-                            method,
-                            retries: outcome.retries,
-                            not_replayed: outcome.not_replayed,
-                        };
-                        error::buffer_error_body(response, meta).await
-                    }
+            match finish(outcome, &fields) {
+                Finished::Done(done) => done,
+                // Boxed, as is everything rare on this path.
+                Finished::ErrorBody(failed) => {
+                    Box::pin(error::buffer_error_body(failed, operation)).await
                 }
-                // Only the retried say how often they tried.
-                Err(e) if outcome.retries > 0 => Err(error::with_attempts(e, outcome.retries + 1)),
-                Err(e) => Err(e),
             }
         }
         .instrument(span)
-        .await
+    }
+}
+
+/// Where a request stands once the request loop is done with it.
+enum Finished {
+    /// What `execute` returns.
+    Done(reqwest::Result<reqwest::Response>),
+    /// An error response, whose body is still to be read.
+    ErrorBody(error::Failed),
+}
+
+/// Where `outcome` leaves its request, with the span's fields recorded.
+fn finish(outcome: retry::Outcome, span: &tracing::Span) -> Finished {
+    span.record("retries", outcome.retries);
+    span.record(
+        "duration_ms",
+        u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
+    );
+    match outcome.result {
+        Ok(response) => {
+            span.record("status", response.status().as_u16());
+            if response.status().is_success() {
+                Finished::Done(Ok(response))
+            } else {
+                Finished::ErrorBody(error::Failed {
+                    response,
+                    retries: outcome.retries,
+                    not_replayed: outcome.not_replayed,
+                })
+            }
+        }
+        // Only the retried say how often they tried.
+        Err(e) if outcome.retries > 0 => {
+            Finished::Done(Err(error::with_attempts(e, outcome.retries + 1)))
+        }
+        Err(e) => Finished::Done(Err(e)),
     }
 }
 
@@ -405,17 +431,16 @@ fn compress_large_body(request: &mut reqwest::Request) {
 }
 
 impl ClientHooks<ClientState> for Client {
-    async fn exec(
+    // Not an `async fn`: its future would hold `request` (a few hundred
+    // bytes) for the whole call, beside the one `execute` holds boxed.
+    fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         // The generated operations decode a JSON body whole; any other
-        // body may be streamed to the caller. The request loop's state (a
-        // few KiB: the request, its copy, redirects, the retry timer) is
-        // boxed, once per call, so that every operation's own future stays
-        // small and is not copied as it is set up and polled.
-        Box::pin(self.execute(request, info.operation_id, retry::ReadBody::Json)).await
+        // body may be streamed to the caller.
+        self.execute(request, info.operation_id, retry::ReadBody::Json)
     }
 }
 

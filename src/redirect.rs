@@ -44,36 +44,78 @@ pub(crate) struct NotFollowed(pub(crate) String);
 /// redirect, copies nothing here. Without one, a copy is made first.
 /// `replay` builds a streamed (upload) body again for a 307 or 308 within
 /// the origin.
+///
+/// Every call goes through here, so its future is kept small (a few words
+/// beside reqwest's): the copy is boxed, and redirects, which are rare, are
+/// followed in a boxed future of their own.
 pub(crate) async fn execute(
     client: &reqwest::Client,
-    request: reqwest::Request,
+    request: Box<reqwest::Request>,
     spare: Option<&reqwest::Request>,
     replay: Option<&Rebuild>,
 ) -> reqwest::Result<reqwest::Response> {
-    let mut own = match spare {
+    let own = match spare {
         Some(_) => None,
-        None => Some(copy(&request)),
+        None => Some(Box::new(copy(&request))),
     };
-    let mut has_body = request.body().is_some();
-    let mut request = request;
+    let has_body = request.body().is_some();
+    let response = client.execute(*request).await?;
+    // `sent`: what the request just sent was a copy of.
+    let Some(sent) = own.as_deref().or(spare) else {
+        return Ok(response);
+    };
+    warn_if_followed_elsewhere(&response, sent);
+    let Some(target) = target(&response) else {
+        return Ok(response);
+    };
+    let first = Hop {
+        response,
+        target,
+        sent: own.map_or(Sent::Spare, Sent::Own),
+        has_body,
+    };
+    Box::pin(follow(client, first, spare, replay)).await
+}
+
+/// Which copy holds the request that got a redirect response.
+enum Sent {
+    /// The caller's spare (the first request).
+    Spare,
+    /// One made here.
+    Own(Box<reqwest::Request>),
+}
+
+/// A redirect response, with what is needed to follow it.
+struct Hop {
+    response: reqwest::Response,
+    target: Url,
+    sent: Sent,
+    /// Whether the request that got `response` had a body.
+    has_body: bool,
+}
+
+/// Follows the redirect of `hop`, and those after it.
+async fn follow(
+    client: &reqwest::Client,
+    hop: Hop,
+    spare: Option<&reqwest::Request>,
+    replay: Option<&Rebuild>,
+) -> reqwest::Result<reqwest::Response> {
+    let Hop {
+        mut response,
+        mut target,
+        sent: mut own,
+        mut has_body,
+    } = hop;
     let mut home: Option<Url> = None;
     let mut hops = 0;
     loop {
-        let mut response = client.execute(request).await?;
-        // `sent`: what the request just sent was a copy of.
-        let Some(sent) = own.as_ref().or(spare) else {
-            return Ok(response);
-        };
-        if !same_origin(response.url(), sent.url()) {
-            // Only a caller's `reqwest::Client` with redirects on does this.
-            tracing::warn!(
-                to = %response.url().origin().ascii_serialization(),
-                "the HTTP client followed a redirect to another origin itself; \
-                 build it with reqwest::redirect::Policy::none()"
-            );
-        }
-        let Some(target) = target(&response) else {
-            return Ok(response);
+        let sent = match (&own, spare) {
+            (Sent::Own(own), _) => own.as_ref(),
+            (_, Some(spare)) => spare,
+            // The first hop has a spare or its own copy, and every later one
+            // its own copy.
+            (_, None) => return Ok(response),
         };
         let home = home.get_or_insert_with(|| sent.url().clone());
         let method = sent.method().clone();
@@ -143,9 +185,27 @@ pub(crate) async fn execute(
         // A streamed body went with the first request only; the next hop's
         // copy holds what is sent now.
         has_body = next.body().is_some();
-        own = Some(copy(&next));
-        request = next;
+        let copy = Box::new(copy(&next));
+        response = client.execute(next).await?;
+        warn_if_followed_elsewhere(&response, &copy);
+        own = Sent::Own(copy);
         hops += 1;
+        match self::target(&response) {
+            Some(next) => target = next,
+            None => return Ok(response),
+        }
+    }
+}
+
+/// Only a caller's `reqwest::Client` with redirects on answers from
+/// another origin than the one `sent` went to.
+fn warn_if_followed_elsewhere(response: &reqwest::Response, sent: &reqwest::Request) {
+    if !same_origin(response.url(), sent.url()) {
+        tracing::warn!(
+            to = %response.url().origin().ascii_serialization(),
+            "the HTTP client followed a redirect to another origin itself; \
+             build it with reqwest::redirect::Policy::none()"
+        );
     }
 }
 

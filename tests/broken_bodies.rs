@@ -125,3 +125,101 @@ async fn raw_reads_of_a_whole_body_are_retried() {
     assert!(!bytes.is_empty());
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
+
+/// A server that answers every request with `body` as a chunked body, one
+/// flushed chunk per part, a few milliseconds apart (so that the client
+/// reads them as separate chunks), with `content_type`.
+async fn in_parts(parts: Vec<String>, content_type: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let parts = parts.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let mut head = Vec::new();
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => head.extend_from_slice(&buf[..k]),
+                    }
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n\
+                     transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+                for part in parts {
+                    let chunk = format!("{:x}\r\n{part}\r\n", part.len());
+                    let _ = socket.write_all(chunk.as_bytes()).await;
+                    let _ = socket.flush().await;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+/// The same JSON in three parts.
+fn thirds(json: &str) -> Vec<String> {
+    let (a, rest) = json.split_at(json.len() / 3);
+    let (b, c) = rest.split_at(rest.len() / 2);
+    vec![a.into(), b.into(), c.into()]
+}
+
+#[tokio::test]
+async fn an_answer_in_several_chunks_is_decoded_whole() {
+    let body = common::job_json("j-parts", "running").to_string();
+    let url = in_parts(thirds(&body), "application/json").await;
+    // Read whole by the request loop (retries on), and by the decoder
+    // (retries off: nothing is read before it).
+    for policy in [
+        ionworks::RetryPolicy::default(),
+        ionworks::RetryPolicy::none(),
+    ] {
+        let client = ionworks::Client::builder()
+            .base_url(&url)
+            .api_key("k")
+            .retry_policy(policy)
+            .build()
+            .unwrap();
+        let job = client.get_job().job_id("j-parts").send().await.unwrap();
+        assert_eq!(job.job_id, "j-parts");
+        assert_eq!(job.headers()["content-type"], "application/json");
+    }
+}
+
+#[tokio::test]
+async fn a_download_its_server_calls_json_streams_its_whole_body() {
+    use futures_util::TryStreamExt as _;
+    let body = r#"{"steps":[{"name":"charge"},{"name":"rest"}],"note":"a JSON file"}"#;
+    let url = in_parts(thirds(body), "application/json").await;
+    for policy in [
+        ionworks::RetryPolicy::default(),
+        ionworks::RetryPolicy::none(),
+    ] {
+        let client = ionworks::Client::builder()
+            .base_url(&url)
+            .api_key("k")
+            .retry_policy(policy)
+            .build()
+            .unwrap();
+        let answer = client
+            .get_experiment_template_source_protocol()
+            .id("t1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let chunks: Vec<bytes::Bytes> = answer
+            .into_inner()
+            .into_inner()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(chunks.concat(), body.as_bytes());
+    }
+}

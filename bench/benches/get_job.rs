@@ -13,7 +13,14 @@
 //! takes (or the SDK's hand-written-path API), measured against plain
 //! hand-written reqwest the same way, with its cost per call in µs.
 //!
-//! `--no-attribution` stops after the first two figures. `--allocs` prints
+//! `--no-attribution` stops after the first two figures; `--rows 2,7`
+//! measures only those rows of the table (0 is hand-written reqwest).
+//!
+//! The harness boxes every call's future, as a program that spawns or
+//! collects calls does: a future of more than a KiB (glibc's per-thread
+//! cache serves up to 1,032 bytes) makes that box a slow allocation, which
+//! showed as most of the SDK's gap at 16 at a time. The first lines print
+//! both futures' sizes, and `--allocs` counts such allocations per call. `--allocs` prints
 //! only the heap allocations per call of each row, one call at a time: a
 //! count that does not depend on what else the machine is doing.
 //! `IONWORKS_BENCH_SLICE_MS` changes the slice length; `--quick` runs one
@@ -36,6 +43,11 @@ struct Counting;
 static COUNTING: AtomicBool = AtomicBool::new(false);
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+/// Allocations of more than [`SMALL`] bytes: glibc serves those outside its
+/// per-thread cache, and one may first consolidate its fast bins.
+static LARGE: AtomicU64 = AtomicU64::new(0);
+/// The largest request glibc's per-thread cache serves.
+const SMALL: usize = 1032;
 
 // SAFETY: forwards every call to the system allocator unchanged.
 unsafe impl std::alloc::GlobalAlloc for Counting {
@@ -43,6 +55,9 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
         if COUNTING.load(Ordering::Relaxed) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
             ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);
+            if layout.size() > SMALL {
+                LARGE.fetch_add(1, Ordering::Relaxed);
+            }
         }
         // SAFETY: the caller's contract is the system allocator's.
         unsafe { std::alloc::System.alloc(layout) }
@@ -55,6 +70,9 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
         if COUNTING.load(Ordering::Relaxed) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
             ALLOCATED.fetch_add(new as u64, Ordering::Relaxed);
+            if new > SMALL {
+                LARGE.fetch_add(1, Ordering::Relaxed);
+            }
         }
         // SAFETY: as above.
         unsafe { std::alloc::System.realloc(ptr, layout, new) }
@@ -71,6 +89,8 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 struct Setup {
     http: reqwest::Client,
     sdk: ionworks::Client,
+    /// The same client with retries off: no spare copy, no read-whole.
+    sdk_no_retries: ionworks::Client,
     url: String,
 }
 
@@ -139,6 +159,20 @@ fn start_server() -> String {
 fn sdk_get(s: Arc<Setup>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
         let job = s.sdk.get_job().job_id(JOB_ID).send().await.expect("sdk");
+        assert_eq!(job.job_id, JOB_ID);
+    })
+}
+
+/// `get_job` with retries off (what the rest of the path costs).
+fn sdk_get_no_retries(s: Arc<Setup>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        let job = s
+            .sdk_no_retries
+            .get_job()
+            .job_id(JOB_ID)
+            .send()
+            .await
+            .expect("sdk");
         assert_eq!(job.job_id, JOB_ID);
     })
 }
@@ -300,7 +334,7 @@ async fn compare(
 }
 
 /// The attribution table's rows, plain reqwest first.
-fn rows() -> [(&'static str, Call); 7] {
+fn rows() -> [(&'static str, Call); 8] {
     [
         ("hand-written reqwest (60 s timeout)", raw_get),
         ("no per-request timeout", raw_no_timeout),
@@ -311,6 +345,7 @@ fn rows() -> [(&'static str, Call); 7] {
             raw_plus_read_whole,
         ),
         ("SDK `Client::request` (hand-written path)", sdk_request),
+        ("SDK `get_job`, retries off", sdk_get_no_retries),
         ("SDK `get_job` (generated)", sdk_get),
     ]
 }
@@ -349,13 +384,21 @@ fn main() {
         .expect("http client")
         .build()
         .expect("http client");
-    let sdk = ionworks::Client::builder()
+    let sdk_builder = ionworks::Client::builder()
         .base_url(&url)
         .api_key(KEY)
-        .http_client(http.clone())
+        .http_client(http.clone());
+    let sdk = sdk_builder.clone().build().expect("client");
+    let sdk_no_retries = sdk_builder
+        .retry_policy(ionworks::RetryPolicy::default().with_max_retries(0))
         .build()
         .expect("client");
-    let s = Arc::new(Setup { http, sdk, url });
+    let s = Arc::new(Setup {
+        http,
+        sdk,
+        sdk_no_retries,
+        url,
+    });
 
     // `--profile sdk|raw|N`: one of them alone, 16 at a time for 10 s, for
     // a profiler (`perf record -g`).
@@ -378,24 +421,29 @@ fn main() {
     if args.iter().any(|a| a == "--allocs") {
         COUNTING.store(true, Ordering::Relaxed);
         rt.block_on(async {
-            println!("| call | allocations per call | bytes allocated per call |");
-            println!("|---|---:|---:|");
+            println!(
+                "| call | allocations per call | bytes allocated per call | of more than {SMALL} bytes |"
+            );
+            println!("|---|---:|---:|---:|");
             for (name, call) in rows() {
                 const CALLS: u64 = 2_000;
                 call(s.clone()).await;
-                let (count, bytes) = (
+                let (count, bytes, large) = (
                     ALLOCATIONS.load(Ordering::Relaxed),
                     ALLOCATED.load(Ordering::Relaxed),
+                    LARGE.load(Ordering::Relaxed),
                 );
                 for _ in 0..CALLS {
                     call(s.clone()).await;
                 }
                 let count = ALLOCATIONS.load(Ordering::Relaxed) - count;
                 let bytes = ALLOCATED.load(Ordering::Relaxed) - bytes;
+                let large = LARGE.load(Ordering::Relaxed) - large;
                 println!(
-                    "| {name} | {:.1} | {:.0} |",
+                    "| {name} | {:.1} | {:.0} | {:.1} |",
                     count as f64 / CALLS as f64,
-                    bytes as f64 / CALLS as f64
+                    bytes as f64 / CALLS as f64,
+                    large as f64 / CALLS as f64
                 );
             }
         });
@@ -435,8 +483,22 @@ fn main() {
         println!("Attribution: each row against hand-written reqwest (60 s timeout), as above");
         println!("| step | at a time | req/s ratio (spread) | µs per request |");
         println!("|---|---:|---:|---:|");
+        // `--rows 2,7`: only those rows of the table (by number, 0 being
+        // hand-written reqwest).
+        let wanted: Option<Vec<usize>> = args
+            .iter()
+            .position(|a| a == "--rows")
+            .and_then(|i| args.get(i + 1))
+            .map(|list| {
+                list.split(',')
+                    .filter_map(|n| n.trim().parse().ok())
+                    .collect()
+            });
         let rows = rows();
-        for (name, call) in rows.into_iter().skip(1) {
+        for (index, (name, call)) in rows.into_iter().enumerate().skip(1) {
+            if wanted.as_ref().is_some_and(|w| !w.contains(&index)) {
+                continue;
+            }
             for concurrency in [1, 16] {
                 let (ratios, with, without) =
                     compare(&s, (call, raw_get), concurrency, &plan).await;

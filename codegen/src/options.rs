@@ -76,6 +76,15 @@ pub struct Options {
     /// Wire names of fields that hold signed URLs (the signature, a
     /// credential, in the query): `Debug` shows them up to the query.
     pub signed_url_fields: std::collections::BTreeSet<String>,
+    /// Keep every `send()` future small: answers are decoded by the support
+    /// module (`types::__support::from_response` and `stream`: the same
+    /// results and errors as progenitor-client's, the headers moved rather
+    /// than copied, a body the `exec` hook already read taken from the
+    /// response's extensions as `__support::ReadBody`), and the calls of
+    /// the `pre` and `post` hooks are left out: the client must not
+    /// implement those. The generated crate needs `bytes` and
+    /// `futures-core`.
+    pub lean_responses: bool,
 }
 
 /// The prefix of the cargo feature of each tag in the `ionworks` crate
@@ -124,6 +133,7 @@ impl Options {
             .describe_all(true)
             .secret_fields(SECRET_FIELDS)
             .signed_url_fields(SIGNED_URL_FIELDS)
+            .lean_responses(true)
     }
 
     /// The settings of the `ionworks` crate's own client, as its `build.rs`
@@ -145,6 +155,12 @@ impl Options {
     /// surface shows each operation's error body this way.
     pub fn with_operation_errors(mut self) -> Self {
         self.error_type = None;
+        self
+    }
+
+    /// Keep every `send()` future small (see the field).
+    pub fn lean_responses(mut self, on: bool) -> Self {
+        self.lean_responses = on;
         self
     }
 

@@ -37,10 +37,9 @@ pub(super) fn attempts_of(error: &reqwest::Error) -> Option<u32> {
         .ok()
 }
 
-/// Which request a buffered error response belongs to.
-pub(crate) struct RequestMeta<'a> {
-    pub(crate) operation: &'a str,
-    pub(crate) method: reqwest::Method,
+/// An error response whose body is still to be read, and how it came.
+pub(crate) struct Failed {
+    pub(crate) response: reqwest::Response,
     pub(crate) retries: u32,
     /// A retry was allowed but the body (an upload stream) was already read.
     pub(crate) not_replayed: bool,
@@ -56,10 +55,15 @@ pub(super) struct BufferedError {
 /// Reads an error response's body (up to [`MAX_ERROR_BODY`]) once, parses
 /// it, and returns an equivalent response with the body buffered.
 pub(crate) async fn buffer_error_body(
-    mut response: reqwest::Response,
-    meta: RequestMeta<'_>,
+    failed: Failed,
+    operation: &str,
 ) -> reqwest::Result<reqwest::Response> {
     use reqwest::ResponseBuilderExt;
+    let Failed {
+        mut response,
+        retries,
+        not_replayed,
+    } = failed;
     let status = response.status();
     let version = response.version();
     let url = response.url().clone();
@@ -77,7 +81,7 @@ pub(crate) async fn buffer_error_body(
         }
     }
     let mut details = ErrorDetails::parse(&body);
-    if meta.not_replayed {
+    if not_replayed {
         details.note = Some(Cow::Borrowed(
             "not retried: the upload stream was already sent and cannot be read again",
         ));
@@ -86,10 +90,9 @@ pub(crate) async fn buffer_error_body(
         details.note = Some(Cow::Owned(reason));
     }
     tracing::debug!(
-        operation = meta.operation,
+        operation,
         status = status.as_u16(),
-        method = meta.method.as_str(),
-        retries = meta.retries,
+        retries,
         code = details.code.as_deref(),
         "error response"
     );

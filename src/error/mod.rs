@@ -32,7 +32,7 @@ use crate::types::{HttpValidationError, ValidationError};
 use crate::wording::{Seconds, excerpt, root_cause};
 
 use hook::{BufferedError, MAX_ERROR_BODY, attempts_of};
-pub(crate) use hook::{RequestMeta, buffer_error_body, with_attempts};
+pub(crate) use hook::{Failed, buffer_error_body, with_attempts};
 
 const CORRELATION_ID: &str = "x-correlation-id";
 

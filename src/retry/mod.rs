@@ -277,7 +277,7 @@ fn parse_http_date(text: &str) -> Option<SystemTime> {
 
 mod request_loop;
 
-pub(crate) use request_loop::{ReadBody, Rebuild, RebuildBody, send_with_retries};
+pub(crate) use request_loop::{Outcome, ReadBody, Rebuild, RebuildBody, send_with_retries};
 
 #[cfg(test)]
 mod tests {

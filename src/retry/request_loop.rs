@@ -73,10 +73,12 @@ pub(crate) struct Outcome {
 }
 
 /// What a request needs to be sent again: itself (a buffered body clones
-/// cheaply), or its head and the form that builds its body again.
+/// cheaply), or its head and the form that builds its body again. Boxed, as
+/// is anything else large that is kept across an await, so that the
+/// future every call awaits stays small (see `send_with_retries`).
 enum Spare {
-    Clone(reqwest::Request),
-    Replay(reqwest::Request),
+    Clone(Box<reqwest::Request>),
+    Replay(Box<reqwest::Request>),
     None,
 }
 
@@ -89,7 +91,9 @@ pub(crate) enum ReadBody {
     /// Left to the caller, who may stream it.
     Never,
     /// Read when it is JSON, `application/json` or `…+json` (it is
-    /// decoded whole anyway; a stream such as NDJSON is left alone).
+    /// decoded whole anyway; a stream such as NDJSON is left alone), and
+    /// left in the response's extensions for the generated decoders
+    /// (`types::__support::ReadBody`) rather than put back as its body.
     Json,
     /// Always read.
     Always,
@@ -118,30 +122,52 @@ impl ReadBody {
     }
 }
 
-/// `response` with its whole body read into memory; the error of a body
-/// that breaks off.
-async fn read_whole(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+/// The whole body of `response`, read into memory; the error of a body
+/// that breaks off. [`replace_body`] puts it back.
+///
+/// Read chunk by chunk through a borrow rather than with
+/// `Response::bytes`, whose future holds the response twice over and
+/// http-body-util's collector (about a KiB in all); this one holds a
+/// buffer. A body that arrives in one chunk, as a small one does, is not
+/// copied.
+async fn read_body(response: &mut reqwest::Response) -> reqwest::Result<bytes::Bytes> {
+    let mut first = bytes::Bytes::new();
+    let mut more: Option<bytes::BytesMut> = None;
+    while let Some(chunk) = response.chunk().await? {
+        match &mut more {
+            Some(more) => more.extend_from_slice(&chunk),
+            None if first.is_empty() => first = chunk,
+            None => {
+                let mut joined = bytes::BytesMut::with_capacity(first.len() + chunk.len());
+                joined.extend_from_slice(&first);
+                joined.extend_from_slice(&chunk);
+                more = Some(joined);
+            }
+        }
+    }
+    Ok(more.map_or(first, bytes::BytesMut::freeze))
+}
+
+/// `response` with `body`, read from it by [`read_body`], as its body.
+fn replace_body(response: &mut reqwest::Response, body: bytes::Bytes) {
     use reqwest::ResponseBuilderExt as _;
     use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING};
-    let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
     let mut headers = std::mem::take(response.headers_mut());
-    let extensions = std::mem::take(response.extensions_mut());
-    let body = response.bytes().await?;
     // The body is decoded already, and now has a known length.
     headers.remove(TRANSFER_ENCODING);
     headers.remove(CONTENT_ENCODING);
     headers.insert(CONTENT_LENGTH, body.len().into());
     let mut rebuilt = http::Response::builder()
-        .url(url)
+        .url(response.url().clone())
         .body(body)
         .unwrap_or_else(|e| http::Response::new(e.to_string().into()));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.version_mut() = response.version();
     *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().extend(extensions);
-    Ok(reqwest::Response::from(rebuilt))
+    rebuilt
+        .extensions_mut()
+        .extend(std::mem::take(response.extensions_mut()));
+    *response = reqwest::Response::from(rebuilt);
 }
 
 /// Sends `request`, retrying as `policy` and [`disposition`] allow; `read`
@@ -149,13 +175,11 @@ async fn read_whole(mut response: reqwest::Response) -> reqwest::Result<reqwest:
 pub(crate) async fn send_with_retries(
     client: &reqwest::Client,
     policy: &RetryPolicy,
-    mut request: reqwest::Request,
+    mut request: Box<reqwest::Request>,
     read: ReadBody,
 ) -> Outcome {
     let start = Instant::now();
     let method = request.method().clone();
-    let backoff = policy.backoff();
-    let mut rng = fastrand::Rng::new();
     let mut retries = 0;
     // A streamed body is built again by what its request carries (see
     // `Rebuild`).
@@ -163,9 +187,9 @@ pub(crate) async fn send_with_retries(
     // Also taken without retries: a 307 or 308 within the API's origin
     // sends the body again.
     if request.body().is_some_and(|body| body.as_bytes().is_none()) {
-        match Rebuild::take(request) {
+        match Rebuild::take(*request) {
             Ok((taken, form)) => {
-                request = taken;
+                request = Box::new(taken);
                 replay = form;
             }
             Err(e) => {
@@ -184,26 +208,32 @@ pub(crate) async fn send_with_retries(
         let spare = if retries >= policy.max_retries {
             Spare::None
         } else if let Some(clone) = crate::redirect::try_copy(&request) {
-            Spare::Clone(clone)
+            Spare::Clone(Box::new(clone))
         } else if replay.is_some() {
-            Spare::Replay(crate::redirect::copy(&request))
+            Spare::Replay(Box::new(crate::redirect::copy(&request)))
         } else {
             Spare::None
         };
         let copy = match &spare {
-            Spare::Clone(r) | Spare::Replay(r) => Some(r),
+            Spare::Clone(r) | Spare::Replay(r) => Some(r.as_ref()),
             Spare::None => None,
         };
         let mut result = crate::redirect::execute(client, request, copy, replay.as_ref()).await;
         if retries < policy.max_retries
             && disposition(&method, Failure::Body) == Disposition::Retry
-            && let Ok(response) = result
+            && let Ok(response) = &mut result
+            && response.status().is_success()
+            && read.wants(response)
         {
-            result = if response.status().is_success() && read.wants(&response) {
-                read_whole(response).await
-            } else {
-                Ok(response)
-            };
+            match read_body(response).await {
+                Ok(body) if read == ReadBody::Json => {
+                    response
+                        .extensions_mut()
+                        .insert(crate::types::__support::ReadBody(body));
+                }
+                Ok(body) => replace_body(response, body),
+                Err(error) => result = Err(error),
+            }
         }
         let failure = match &result {
             Ok(response) if response.status().is_success() => None,
@@ -239,7 +269,11 @@ pub(crate) async fn send_with_retries(
                 });
                 let delay = match retry_after {
                     Some(after) => after.min(policy.max_retry_after),
-                    None => backoff.delay(retries, start.elapsed(), &mut rng),
+                    None => {
+                        policy
+                            .backoff()
+                            .delay(retries, start.elapsed(), &mut fastrand::Rng::new())
+                    }
                 };
                 tracing::debug!(
                     retry = retries + 1,
@@ -248,7 +282,8 @@ pub(crate) async fn send_with_retries(
                     "retrying request"
                 );
                 drop(result);
-                tokio::time::sleep(delay).await;
+                // Boxed: only a retry waits.
+                Box::pin(tokio::time::sleep(delay)).await;
                 request = next;
                 retries += 1;
             }
@@ -294,12 +329,12 @@ mod tests {
             .body(reqwest::Body::wrap_stream(stream))
             .build()
             .unwrap();
-        let outcome = send_with_retries(&client, &policy, request, ReadBody::Never).await;
+        let outcome = send_with_retries(&client, &policy, Box::new(request), ReadBody::Never).await;
         assert_eq!(outcome.result.unwrap().status(), 503);
         assert_eq!(outcome.retries, 0);
         // The same request with a buffered body is retried.
         let request = client.put(&url).body("buffered").build().unwrap();
-        let outcome = send_with_retries(&client, &policy, request, ReadBody::Never).await;
+        let outcome = send_with_retries(&client, &policy, Box::new(request), ReadBody::Never).await;
         assert_eq!(outcome.retries, 3);
         assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 5);
     }

@@ -17,6 +17,15 @@
 //!   `encode_path(..)` in a `send()` becomes
 //!   `types::__support::path_segment(.., operation, parameter)`, which also
 //!   refuses an empty value, with an error naming both.
+//! * **answers decoded with a small future** (with
+//!   [`Options::lean_responses`](crate::Options)): progenitor-client's
+//!   `ResponseValue::from_response` and `stream` become the support
+//!   module's, which take a body the `exec` hook has read already
+//!   (`__support::ReadBody`) or read it through a borrow, and move the
+//!   headers; the calls of the `pre` and `post` hooks, which keep the
+//!   request and the result alive across an await, go (a client with this
+//!   option must not implement them). Every `send()` future holds these, so
+//!   their size is every call's.
 //! * **the client's front matter**: its doc comment (progenitor writes
 //!   "Client for {info.title}", which is "FastAPI" for every FastAPI app)
 //!   and, when the client carries an inner state, constructors that only
@@ -27,7 +36,11 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ImplItem, Item, LitStr};
 
 /// Rewrite every builder's `send()` in `file` (see the module docs).
-pub(crate) fn rewrite_sends(file: &mut syn::File, error_type: Option<&syn::Path>) {
+pub(crate) fn rewrite_sends(
+    file: &mut syn::File,
+    error_type: Option<&syn::Path>,
+    lean_responses: bool,
+) {
     let Some(builder) = root_module(file, "builder") else {
         return;
     };
@@ -72,6 +85,9 @@ pub(crate) fn rewrite_sends(file: &mut syn::File, error_type: Option<&syn::Path>
                 operation: &operation,
             }
             .visit_block_mut(&mut f.block);
+            if lean_responses {
+                LeanResponses.visit_block_mut(&mut f.block);
+            }
             if let Some(error_type) = error_type {
                 one_error_type(f, error_type, &operation, &client_field);
             }
@@ -116,6 +132,48 @@ pub(crate) fn operation_id(block: &syn::Block) -> Option<String> {
     let mut find = Find(None);
     syn::visit::Visit::visit_block(&mut find, block);
     find.0
+}
+
+/// `ResponseValue::from_response(response)` and
+/// `ResponseValue::stream(response)` → the support module's
+/// `from_response` and `stream`, and progenitor's calls of the `pre` and
+/// `post` hooks left out (with [`Options::lean_responses`](crate::Options)).
+struct LeanResponses;
+
+impl VisitMut for LeanResponses {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| !is_hook_call(stmt));
+        visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        visit_mut::visit_expr_call_mut(self, call);
+        if let Expr::Path(func) = call.func.as_mut()
+            && func.qself.is_none()
+            && func.path.segments.len() == 2
+            && func.path.segments[0].ident == "ResponseValue"
+            && func.path.segments[1].arguments.is_empty()
+        {
+            let name = func.path.segments[1].ident.to_string();
+            if name == "from_response" || name == "stream" {
+                func.path = super::support::from_root(&name);
+            }
+        }
+    }
+}
+
+/// `client.pre(&mut request, &info).await?;` or
+/// `client.post(&result, &info).await?;`: progenitor calls these hooks
+/// around `exec` whether or not the client implements them.
+fn is_hook_call(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(Expr::Try(tried), Some(_)) = stmt else {
+        return false;
+    };
+    let Expr::Await(awaited) = tried.expr.as_ref() else {
+        return false;
+    };
+    matches!(awaited.base.as_ref(), Expr::MethodCall(call)
+        if (call.method == "pre" || call.method == "post") && call.args.len() == 2)
 }
 
 /// `encode_path(&x.to_string())` → a checked segment, or an

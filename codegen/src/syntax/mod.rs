@@ -37,7 +37,13 @@ pub(crate) fn rewrite(
         secret: &options.secret_fields,
         signed_url: &options.signed_url_fields,
     };
-    let (mut file, types) = types::rewrite(file, &prepared.converted, &secrets, report);
+    let (mut file, types) = types::rewrite(
+        file,
+        &prepared.converted,
+        &secrets,
+        options.lean_responses,
+        report,
+    );
     if options.httpmock {
         mocks::fix_mocks(&mut file);
     }
@@ -51,7 +57,11 @@ pub(crate) fn rewrite(
     if options.request_builders_only {
         builders::drop_response_builders(&mut file);
     }
-    client::rewrite_sends(&mut file, options.error_type.as_ref());
+    client::rewrite_sends(
+        &mut file,
+        options.error_type.as_ref(),
+        options.lean_responses,
+    );
     client::rewrite_client(
         &mut file,
         options.client_doc.as_deref(),

@@ -17,14 +17,21 @@ const SOURCE: &str = include_str!("support/source.rs");
 /// The items of [`SOURCE`] that only the `Debug` impls of `redact.rs` call.
 const REDACTION: [&str; 2] = ["Redact", "Redacted"];
 
+/// The items of [`SOURCE`] that only `send()`s rewritten for
+/// `Options::lean_responses` call (`client.rs`).
+const DECODING: [&str; 4] = ["ReadBody", "from_response", "stream", "Once"];
+
 /// The module, as it is emitted into `types`: the items of [`SOURCE`]
-/// without its tests, and without [`REDACTION`] unless `redacting`.
-pub(crate) fn module(redacting: bool) -> syn::Item {
+/// without its tests, without [`REDACTION`] unless `redacting` and without
+/// [`DECODING`] unless `decoding`.
+pub(crate) fn module(redacting: bool, decoding: bool) -> syn::Item {
     let file = syn::parse_file(SOURCE).expect("support/source.rs is valid Rust");
     let items = file
         .items
         .into_iter()
-        .filter(|item| !is_test(item) && (redacting || !is_redaction(item)))
+        .filter(|item| {
+            !is_test(item) && (redacting || !is_redaction(item)) && (decoding || !is_decoding(item))
+        })
         .map(|mut item| {
             if let syn::Item::Macro(m) = &mut item {
                 m.mac.tokens = as_quoted(std::mem::take(&mut m.mac.tokens));
@@ -90,6 +97,19 @@ fn is_redaction(item: &syn::Item) -> bool {
         syn::Item::Impl(i) => {
             i.trait_.as_ref().is_some_and(|trait_| last(&trait_.0))
                 || matches!(i.self_ty.as_ref(), syn::Type::Path(p) if last(&p.path))
+        }
+        _ => false,
+    }
+}
+
+/// An item of [`DECODING`], or an impl for one.
+fn is_decoding(item: &syn::Item) -> bool {
+    let named = |ident: &syn::Ident| DECODING.iter().any(|name| ident == name);
+    match item {
+        syn::Item::Fn(f) => named(&f.sig.ident),
+        syn::Item::Struct(s) => named(&s.ident),
+        syn::Item::Impl(i) => {
+            matches!(i.self_ty.as_ref(), syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| named(&s.ident)))
         }
         _ => false,
     }

@@ -29,6 +29,7 @@ pub(crate) fn rewrite(
     mut file: syn::File,
     converted: &crate::json::convert::Converted,
     secrets: &super::redact::Secrets<'_>,
+    lean_responses: bool,
     report: &mut Report,
 ) -> (syn::File, usize) {
     let constraints = &converted.constraints;
@@ -48,7 +49,7 @@ pub(crate) fn rewrite(
     super::extra::empty_by_default(items);
     request_bounds(items, constraints, report);
     let redacting = super::redact::redact(items, secrets);
-    items.push(super::support::module(redacting));
+    items.push(super::support::module(redacting, lean_responses));
     let count = items
         .iter()
         .filter(|i| {
