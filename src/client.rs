@@ -312,12 +312,11 @@ impl Client {
     /// slow allocation (glibc serves those outside its per-thread cache).
     pub(crate) fn execute<'a>(
         &'a self,
-        request: reqwest::Request,
+        mut request: Box<reqwest::Request>,
         operation: &'a str,
         read: retry::ReadBody,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
         let state = self.inner();
-        let mut request = request;
         let headers = request.headers_mut();
         for (name, value) in state.headers.iter() {
             if !headers.contains_key(name) {
@@ -340,7 +339,6 @@ impl Client {
         // The fields are recorded through a handle of the span's own (the
         // current span is not something every subscriber tracks).
         let fields = span.clone();
-        let request = Box::new(request);
         async move {
             let outcome = retry::send_with_retries(
                 ClientInfo::client(self),
@@ -440,7 +438,7 @@ impl ClientHooks<ClientState> for Client {
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         // The generated operations decode a JSON body whole; any other
         // body may be streamed to the caller.
-        self.execute(request, info.operation_id, retry::ReadBody::Json)
+        self.execute(Box::new(request), info.operation_id, retry::ReadBody::Json)
     }
 }
 

@@ -208,11 +208,14 @@ impl<'a> RawRequest<'a> {
     /// breaks off while you read it is an error of that read, not retried;
     /// [`bytes`](Self::bytes) and [`decode`](Self::decode) read it within
     /// the retry loop.
-    pub async fn send(self) -> crate::Result<reqwest::Response> {
-        self.send_reading(ReadBody::Never).await
+    pub fn send(self) -> impl Future<Output = crate::Result<reqwest::Response>> + Send + 'a {
+        sending(self.prepare(), ReadBody::Never)
     }
 
-    async fn send_reading(self, read: ReadBody) -> crate::Result<reqwest::Response> {
+    /// The request built, with what sending it needs; the problem found
+    /// while building, if any. Done before any future is made, so that the
+    /// futures of `send` and the others hold a few words, not the builder.
+    fn prepare(self) -> crate::Result<Prepared<'a>> {
         let operation: Cow<'static, str> = Cow::Owned(self.operation());
         if let Some(message) = self.error {
             return Err(ApiError::invalid_request(operation, message));
@@ -233,40 +236,46 @@ impl<'a> RawRequest<'a> {
             builder = builder.header(name, value);
         }
         let timeout = self.timeout.unwrap_or(config.request_timeout());
-        let mut request = builder.timeout(timeout).build().map_err(|e| {
+        let request = builder.timeout(timeout).build().map_err(|e| {
             ApiError::invalid_request(operation.clone(), crate::wording::root_cause(&e))
         })?;
-        if let Some(form) = self.form {
-            crate::upload::attach(&mut request, form)
-                .await
-                .map_err(|message| ApiError::invalid_request(operation.clone(), message))?;
-        }
-        match self.client.execute(request, &operation, read).await {
-            Ok(response) if response.status().is_success() => Ok(response),
-            Ok(response) => Err(ApiError::from_response(&response).in_operation(operation)),
-            Err(e) => Err(ApiError::from_transport(&e, Some(timeout)).in_operation(operation)),
-        }
+        Ok(Prepared {
+            client: self.client,
+            request: Box::new(request),
+            form: self.form.map(Box::new),
+            operation,
+            timeout,
+        })
     }
 
     /// Sends the request and decodes the JSON response as `T`.
-    pub async fn decode<T: DeserializeOwned>(self) -> crate::Result<T> {
-        let operation = self.operation();
-        let bytes = self.bytes().await?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::decode(e.to_string(), &bytes).in_operation(operation))
+    pub fn decode<T: DeserializeOwned>(self) -> impl Future<Output = crate::Result<T>> + Send + 'a {
+        let whole = self.whole();
+        async move {
+            let (bytes, operation) = whole.await?;
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::decode(e.to_string(), &bytes).in_operation(operation))
+        }
     }
 
     /// Sends the request and reads the whole response body.
-    pub async fn bytes(self) -> crate::Result<Bytes> {
-        let operation = self.operation();
-        let timeout = self
-            .timeout
-            .unwrap_or(self.client.config().request_timeout());
-        let response = self.send_reading(ReadBody::Always).await?;
-        response
-            .bytes()
-            .await
-            .map_err(|e| ApiError::from_transport(&e, Some(timeout)).in_operation(operation))
+    pub fn bytes(self) -> impl Future<Output = crate::Result<Bytes>> + Send + 'a {
+        let whole = self.whole();
+        async move { whole.await.map(|(bytes, _)| bytes) }
+    }
+
+    /// The whole response body, and the operation's name for errors.
+    fn whole(self) -> impl Future<Output = crate::Result<(Bytes, Cow<'static, str>)>> + Send + 'a {
+        let prepared = self.prepare();
+        async move {
+            let prepared = prepared?;
+            let (operation, timeout) = (prepared.operation.clone(), prepared.timeout);
+            let response = sending(Ok(prepared), ReadBody::Always).await?;
+            match response.bytes().await {
+                Ok(bytes) => Ok((bytes, operation)),
+                Err(e) => Err(ApiError::from_transport(&e, Some(timeout)).in_operation(operation)),
+            }
+        }
     }
 
     /// Sends the request and streams the response body in chunks, for large
@@ -274,15 +283,48 @@ impl<'a> RawRequest<'a> {
     pub async fn bytes_stream(
         self,
     ) -> crate::Result<impl Stream<Item = crate::Result<Bytes>> + Send + 'static> {
-        let operation = self.operation();
-        let timeout = self
-            .timeout
-            .unwrap_or(self.client.config().request_timeout());
-        let response = self.send().await?;
+        let prepared = self.prepare()?;
+        let (operation, timeout) = (prepared.operation.clone(), prepared.timeout);
+        let response = sending(Ok(prepared), ReadBody::Never).await?;
         Ok(response.bytes_stream().map(move |chunk| {
             chunk.map_err(|e| {
                 ApiError::from_transport(&e, Some(timeout)).in_operation(operation.clone())
             })
         }))
+    }
+}
+
+/// A built [`RawRequest`], boxed where it is large (see `prepare`).
+struct Prepared<'a> {
+    client: &'a Client,
+    request: Box<reqwest::Request>,
+    form: Option<Box<crate::upload::Form>>,
+    operation: Cow<'static, str>,
+    timeout: Duration,
+}
+
+/// Sends `prepared` through the client's hook; a success response, its
+/// body read as `read` says, or the error.
+async fn sending(
+    prepared: crate::Result<Prepared<'_>>,
+    read: ReadBody,
+) -> crate::Result<reqwest::Response> {
+    let Prepared {
+        client,
+        mut request,
+        form,
+        operation,
+        timeout,
+    } = prepared?;
+    if let Some(form) = form {
+        // Boxed: only uploads wait here.
+        Box::pin(crate::upload::attach(&mut request, *form))
+            .await
+            .map_err(|message| ApiError::invalid_request(operation.clone(), message))?;
+    }
+    match client.execute(request, &operation, read).await {
+        Ok(response) if response.status().is_success() => Ok(response),
+        Ok(response) => Err(ApiError::from_response(&response).in_operation(operation)),
+        Err(e) => Err(ApiError::from_transport(&e, Some(timeout)).in_operation(operation)),
     }
 }
