@@ -19,7 +19,7 @@
 //! workspace and the scratch crate). The two scratch crates use this
 //! workspace's `Cargo.lock`, so they get the same versions, and build this
 //! workspace's crates as a registry dependency is built: without
-//! incremental state (see [`AS_FROM_A_REGISTRY`]).
+//! incremental state (see `AS_FROM_A_REGISTRY`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

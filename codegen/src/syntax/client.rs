@@ -408,6 +408,47 @@ mod tests {
     use super::success_statuses;
 
     #[test]
+    fn lean_responses_decode_through_the_support_module_without_hook_calls() {
+        let file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                pub struct GetJob<'a> {
+                    client: &'a super::Client,
+                }
+                impl<'a> GetJob<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<types::Job>, Error<types::E>> {
+                        let Self { client } = self;
+                        let mut request = client.client.get("x").build()?;
+                        let info = OperationInfo { operation_id: "get_job" };
+                        client.pre(&mut request, &info).await?;
+                        let result = client.exec(request, &info).await;
+                        client.post(&result, &info).await?;
+                        let response = result?;
+                        match response.status().as_u16() {
+                            200u16 => ResponseValue::from_response(response).await,
+                            206u16 => Ok(ResponseValue::stream(response)),
+                            204u16 => Ok(ResponseValue::empty(response)),
+                            _ => Err(Error::UnexpectedResponse(response)),
+                        }
+                    }
+                }
+            }
+        };
+        let text = |file: &syn::File| quote::quote!(#file).to_string().replace(' ', "");
+        let mut lean = file.clone();
+        super::rewrite_sends(&mut lean, None, true);
+        let lean = text(&lean);
+        assert!(lean.contains("types::__support::from_response(response).await"));
+        assert!(lean.contains("Ok(types::__support::stream(response))"));
+        assert!(lean.contains("Ok(ResponseValue::empty(response))"));
+        assert!(lean.contains("client.exec(request,&info).await"));
+        assert!(!lean.contains("client.pre(") && !lean.contains("client.post("));
+
+        let mut plain = file.clone();
+        super::rewrite_sends(&mut plain, None, false);
+        assert_eq!(text(&plain), text(&file));
+    }
+
+    #[test]
     fn success_statuses_are_read_from_the_status_match() {
         let block = |arms: &str| -> syn::Block {
             syn::parse_str(&format!("{{ match status {{ {arms} }} }}")).unwrap()
