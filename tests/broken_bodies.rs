@@ -9,21 +9,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ionworks::ErrorKind;
 use ionworks::reqwest::Method;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
-/// A server whose first `broken` answers promise a body and close half-way
-/// through it; later answers are whole. Returns its URL and the number of
-/// requests it got.
-async fn breaking(broken: usize) -> (String, Arc<AtomicUsize>) {
+/// A server on 127.0.0.1 that hands each connection, once its request
+/// head has arrived, to `answer` with the connection's number (from 0);
+/// returns its URL.
+async fn serve<F, Fut>(answer: F) -> String
+where
+    F: Fn(TcpStream, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let hits = Arc::new(AtomicUsize::new(0));
-    let count = hits.clone();
-    let body = common::job_json("j1", "running").to_string();
+    let answer = Arc::new(answer);
     tokio::spawn(async move {
+        let mut connections = 0;
         while let Ok((mut socket, _)) = listener.accept().await {
-            let n = count.fetch_add(1, Ordering::SeqCst);
-            let body = body.clone();
+            let (answer, n) = (answer.clone(), connections);
+            connections += 1;
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 65536];
                 let mut head = Vec::new();
@@ -33,22 +36,40 @@ async fn breaking(broken: usize) -> (String, Arc<AtomicUsize>) {
                         Ok(k) => head.extend_from_slice(&buf[..k]),
                     }
                 }
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = socket.write_all(reply.as_bytes()).await;
-                let sent = if n < broken {
-                    body.len() / 2
-                } else {
-                    body.len()
-                };
-                let _ = socket.write_all(&body.as_bytes()[..sent]).await;
-                let _ = socket.shutdown().await;
+                answer(socket, n).await;
             });
         }
     });
+    url
+}
+
+/// A server whose first `broken` answers promise a body and close half-way
+/// through it; later answers are whole. Returns its URL and the number of
+/// requests it got.
+async fn breaking(broken: usize) -> (String, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let count = hits.clone();
+    let body = common::job_json("j1", "running").to_string();
+    let url = serve(move |mut socket, n| {
+        count.fetch_add(1, Ordering::SeqCst);
+        let body = body.clone();
+        async move {
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+            let sent = if n < broken {
+                body.len() / 2
+            } else {
+                body.len()
+            };
+            let _ = socket.write_all(&body.as_bytes()[..sent]).await;
+            let _ = socket.shutdown().await;
+        }
+    })
+    .await;
     (url, hits)
 }
 
@@ -126,41 +147,29 @@ async fn raw_reads_of_a_whole_body_are_retried() {
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
 
-/// A server that answers every request with `body` as a chunked body, one
+/// A server that answers every request with `parts` as a chunked body, one
 /// flushed chunk per part, a few milliseconds apart (so that the client
 /// reads them as separate chunks), with `content_type`.
 async fn in_parts(parts: Vec<String>, content_type: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let parts = parts.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65536];
-                let mut head = Vec::new();
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(k) => head.extend_from_slice(&buf[..k]),
-                    }
-                }
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n\
-                     transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
-                );
-                let _ = socket.write_all(reply.as_bytes()).await;
-                for part in parts {
-                    let chunk = format!("{:x}\r\n{part}\r\n", part.len());
-                    let _ = socket.write_all(chunk.as_bytes()).await;
-                    let _ = socket.flush().await;
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                }
-                let _ = socket.write_all(b"0\r\n\r\n").await;
-                let _ = socket.shutdown().await;
-            });
+    serve(move |mut socket, _| {
+        let parts = parts.clone();
+        async move {
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n\
+                 transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+            for part in parts {
+                let chunk = format!("{:x}\r\n{part}\r\n", part.len());
+                let _ = socket.write_all(chunk.as_bytes()).await;
+                let _ = socket.flush().await;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            let _ = socket.write_all(b"0\r\n\r\n").await;
+            let _ = socket.shutdown().await;
         }
-    });
-    url
+    })
+    .await
 }
 
 /// The same JSON in three parts.
