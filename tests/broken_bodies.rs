@@ -179,22 +179,28 @@ fn thirds(json: &str) -> Vec<String> {
     vec![a.into(), b.into(), c.into()]
 }
 
+/// Clients of `url` whose request loop reads a success body ahead (retries
+/// on) and whose decoders read it (retries off: nothing is read before).
+fn with_and_without_retries(url: &str) -> [ionworks::Client; 2] {
+    [
+        ionworks::RetryPolicy::default(),
+        ionworks::RetryPolicy::none(),
+    ]
+    .map(|policy| {
+        ionworks::Client::builder()
+            .base_url(url)
+            .api_key("k")
+            .retry_policy(policy)
+            .build()
+            .unwrap()
+    })
+}
+
 #[tokio::test]
 async fn an_answer_in_several_chunks_is_decoded_whole() {
     let body = common::job_json("j-parts", "running").to_string();
     let url = in_parts(thirds(&body), "application/json").await;
-    // Read whole by the request loop (retries on), and by the decoder
-    // (retries off: nothing is read before it).
-    for policy in [
-        ionworks::RetryPolicy::default(),
-        ionworks::RetryPolicy::none(),
-    ] {
-        let client = ionworks::Client::builder()
-            .base_url(&url)
-            .api_key("k")
-            .retry_policy(policy)
-            .build()
-            .unwrap();
+    for client in with_and_without_retries(&url) {
         let job = client.get_job().job_id("j-parts").send().await.unwrap();
         assert_eq!(job.job_id, "j-parts");
         assert_eq!(job.headers()["content-type"], "application/json");
@@ -206,16 +212,7 @@ async fn a_download_its_server_calls_json_streams_its_whole_body() {
     use futures_util::TryStreamExt as _;
     let body = r#"{"steps":[{"name":"charge"},{"name":"rest"}],"note":"a JSON file"}"#;
     let url = in_parts(thirds(body), "application/json").await;
-    for policy in [
-        ionworks::RetryPolicy::default(),
-        ionworks::RetryPolicy::none(),
-    ] {
-        let client = ionworks::Client::builder()
-            .base_url(&url)
-            .api_key("k")
-            .retry_policy(policy)
-            .build()
-            .unwrap();
+    for client in with_and_without_retries(&url) {
         let answer = client
             .get_experiment_template_source_protocol()
             .id("t1")
