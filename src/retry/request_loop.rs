@@ -122,33 +122,7 @@ impl ReadBody {
     }
 }
 
-/// The whole body of `response`, read into memory; the error of a body
-/// that breaks off. [`replace_body`] puts it back.
-///
-/// Read chunk by chunk through a borrow rather than with
-/// `Response::bytes`, whose future holds the response twice over and
-/// http-body-util's collector (about a KiB in all); this one holds a
-/// buffer. A body that arrives in one chunk, as a small one does, is not
-/// copied.
-async fn read_body(response: &mut reqwest::Response) -> reqwest::Result<bytes::Bytes> {
-    let mut first = bytes::Bytes::new();
-    let mut more: Option<bytes::BytesMut> = None;
-    while let Some(chunk) = response.chunk().await? {
-        match &mut more {
-            Some(more) => more.extend_from_slice(&chunk),
-            None if first.is_empty() => first = chunk,
-            None => {
-                let mut joined = bytes::BytesMut::with_capacity(first.len() + chunk.len());
-                joined.extend_from_slice(&first);
-                joined.extend_from_slice(&chunk);
-                more = Some(joined);
-            }
-        }
-    }
-    Ok(more.map_or(first, bytes::BytesMut::freeze))
-}
-
-/// `response` with `body`, read from it by [`read_body`], as its body.
+/// `response` with `body`, read from it by `read_body`, as its body.
 fn replace_body(response: &mut reqwest::Response, body: bytes::Bytes) {
     use reqwest::ResponseBuilderExt as _;
     use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING};
@@ -225,7 +199,8 @@ pub(crate) async fn send_with_retries(
             && response.status().is_success()
             && read.wants(response)
         {
-            match read_body(response).await {
+            // The generated decoders' reader (a small future, no copy).
+            match crate::types::__support::read_body(response).await {
                 Ok(body) if read == ReadBody::Json => {
                     response
                         .extensions_mut()

@@ -18,8 +18,9 @@ const SOURCE: &str = include_str!("support/source.rs");
 const REDACTION: [&str; 2] = ["Redact", "Redacted"];
 
 /// The items of [`SOURCE`] that only `send()`s rewritten for
-/// `Options::lean_responses` call (`client.rs`).
-const DECODING: [&str; 4] = ["ReadBody", "from_response", "stream", "Once"];
+/// `Options::lean_responses` call (`client.rs`), and the facade's hook
+/// beside them.
+const DECODING: [&str; 5] = ["ReadBody", "read_body", "from_response", "stream", "Once"];
 
 /// The module, as it is emitted into `types`: the items of [`SOURCE`]
 /// without its tests, without [`REDACTION`] unless `redacting` and without

@@ -229,35 +229,16 @@ pub struct ReadBody(pub ::bytes::Bytes);
 /// `ResponseValue::from_response` does it, with a future a third of its
 /// size (progenitor-client 0.15's holds the response twice over and
 /// http-body-util's collector): the body is taken from [`ReadBody`] or read
-/// through a borrow (one chunk without a copy), and the headers are moved
-/// rather than cloned.
+/// by [`read_body`], and the headers are moved rather than cloned.
 pub async fn from_response<T: ::serde::de::DeserializeOwned, E>(
     mut response: ::reqwest::Response,
 ) -> ::std::result::Result<::progenitor_client::ResponseValue<T>, ::progenitor_client::Error<E>> {
     let full = match response.extensions_mut().remove::<ReadBody>() {
         Some(ReadBody(full)) => full,
-        None => {
-            let mut first = ::bytes::Bytes::new();
-            let mut more: ::std::option::Option<::std::vec::Vec<u8>> = None;
-            loop {
-                match response.chunk().await {
-                    Ok(Some(chunk)) => match &mut more {
-                        Some(more) => more.extend_from_slice(&chunk),
-                        None if first.is_empty() => first = chunk,
-                        None => {
-                            let mut joined = first.to_vec();
-                            joined.extend_from_slice(&chunk);
-                            more = Some(joined);
-                        }
-                    },
-                    Ok(None) => break,
-                    Err(error) => {
-                        return Err(::progenitor_client::Error::ResponseBodyError(error));
-                    }
-                }
-            }
-            more.map_or(first, ::bytes::Bytes::from)
-        }
+        None => match read_body(&mut response).await {
+            Ok(full) => full,
+            Err(error) => return Err(::progenitor_client::Error::ResponseBodyError(error)),
+        },
     };
     match ::serde_json::from_slice(&full) {
         Ok(inner) => Ok(::progenitor_client::ResponseValue::new(
@@ -269,6 +250,27 @@ pub async fn from_response<T: ::serde::de::DeserializeOwned, E>(
             full, error,
         )),
     }
+}
+
+/// The whole body of `response`, read through a borrow, chunk by chunk,
+/// rather than with `Response::bytes`, whose future holds the response
+/// twice over; a body that arrives in one chunk, as a small one does, is
+/// not copied. The client's hook reads bodies ahead with it too.
+pub async fn read_body(response: &mut ::reqwest::Response) -> ::reqwest::Result<::bytes::Bytes> {
+    let mut first = ::bytes::Bytes::new();
+    let mut more: ::std::option::Option<::std::vec::Vec<u8>> = None;
+    while let Some(chunk) = response.chunk().await? {
+        match &mut more {
+            Some(more) => more.extend_from_slice(&chunk),
+            None if first.is_empty() => first = chunk,
+            None => {
+                let mut joined = first.to_vec();
+                joined.extend_from_slice(&chunk);
+                more = Some(joined);
+            }
+        }
+    }
+    Ok(more.map_or(first, ::bytes::Bytes::from))
 }
 
 /// A streamed answer, as `ResponseValue::stream` makes it; its body from
