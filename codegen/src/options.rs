@@ -123,7 +123,9 @@ impl Options {
     /// crate): every `send()` returns `{facade}::ApiError`, forms go through
     /// `{facade}::upload`, every public item is documented and credentials
     /// (`token`, `secret_access_key`, `signed_url`, …) are redacted from
-    /// `Debug`. What the facade provides for this is listed on
+    /// `Debug`, and every `send()` future is kept small
+    /// ([`lean_responses`](Self::lean_responses): the crate needs `bytes` and
+    /// `futures-core`). What the facade provides for this is listed on
     /// [`error_type`](Self::error_type) and
     /// [`form_support`](Self::form_support).
     pub fn facade(facade: &str) -> Options {
