@@ -209,7 +209,8 @@ impl<'a> RawRequest<'a> {
     /// [`bytes`](Self::bytes) and [`decode`](Self::decode) read it within
     /// the retry loop.
     pub fn send(self) -> impl Future<Output = crate::Result<reqwest::Response>> + Send + 'a {
-        sending(self.prepare(), ReadBody::Never)
+        let prepared = self.prepare();
+        async move { sending(prepared?, ReadBody::Never).await }
     }
 
     /// The request built, with what sending it needs; the problem found
@@ -270,10 +271,19 @@ impl<'a> RawRequest<'a> {
         async move {
             let prepared = prepared?;
             let (operation, timeout) = (prepared.operation.clone(), prepared.timeout);
-            let response = sending(Ok(prepared), ReadBody::Always).await?;
-            match response.bytes().await {
-                Ok(bytes) => Ok((bytes, operation)),
-                Err(e) => Err(ApiError::from_transport(&e, Some(timeout)).in_operation(operation)),
+            let mut response = sending(prepared, ReadBody::Always).await?;
+            // Read by the request loop when a retry could follow.
+            let read = response
+                .extensions_mut()
+                .remove::<crate::types::__support::ReadBody>();
+            match read {
+                Some(crate::types::__support::ReadBody(bytes)) => Ok((bytes, operation)),
+                None => match response.bytes().await {
+                    Ok(bytes) => Ok((bytes, operation)),
+                    Err(e) => {
+                        Err(ApiError::from_transport(&e, Some(timeout)).in_operation(operation))
+                    }
+                },
             }
         }
     }
@@ -285,7 +295,7 @@ impl<'a> RawRequest<'a> {
     ) -> crate::Result<impl Stream<Item = crate::Result<Bytes>> + Send + 'static> {
         let prepared = self.prepare()?;
         let (operation, timeout) = (prepared.operation.clone(), prepared.timeout);
-        let response = sending(Ok(prepared), ReadBody::Never).await?;
+        let response = sending(prepared, ReadBody::Never).await?;
         Ok(response.bytes_stream().map(move |chunk| {
             chunk.map_err(|e| {
                 ApiError::from_transport(&e, Some(timeout)).in_operation(operation.clone())
@@ -305,17 +315,14 @@ struct Prepared<'a> {
 
 /// Sends `prepared` through the client's hook; a success response, its
 /// body read as `read` says, or the error.
-async fn sending(
-    prepared: crate::Result<Prepared<'_>>,
-    read: ReadBody,
-) -> crate::Result<reqwest::Response> {
+async fn sending(prepared: Prepared<'_>, read: ReadBody) -> crate::Result<reqwest::Response> {
     let Prepared {
         client,
         mut request,
         form,
         operation,
         timeout,
-    } = prepared?;
+    } = prepared;
     if let Some(form) = form {
         // Boxed: only uploads wait here.
         Box::pin(crate::upload::attach(&mut request, *form))

@@ -71,25 +71,19 @@ pub(crate) async fn execute(
     let first = Hop {
         response,
         target,
-        sent: own.map_or(Sent::Spare, Sent::Own),
+        own,
         has_body,
     };
     Box::pin(follow(client, first, spare, replay)).await
-}
-
-/// Which copy holds the request that got a redirect response.
-enum Sent {
-    /// The caller's spare (the first request).
-    Spare,
-    /// One made here.
-    Own(Box<reqwest::Request>),
 }
 
 /// A redirect response, with what is needed to follow it.
 struct Hop {
     response: reqwest::Response,
     target: Url,
-    sent: Sent,
+    /// The copy of the request that got `response`, when it was made here
+    /// (else it is the caller's spare).
+    own: Option<Box<reqwest::Request>>,
     /// Whether the request that got `response` had a body.
     has_body: bool,
 }
@@ -104,18 +98,15 @@ async fn follow(
     let Hop {
         mut response,
         mut target,
-        sent: mut own,
+        mut own,
         mut has_body,
     } = hop;
     let mut home: Option<Url> = None;
     let mut hops = 0;
     loop {
-        let sent = match (&own, spare) {
-            (Sent::Own(own), _) => own.as_ref(),
-            (_, Some(spare)) => spare,
-            // The first hop has a spare or its own copy, and every later one
-            // its own copy.
-            (_, None) => return Ok(response),
+        // The first hop has a spare or its own copy, every later one its own.
+        let Some(sent) = own.as_deref().or(spare) else {
+            return Ok(response);
         };
         let home = home.get_or_insert_with(|| sent.url().clone());
         let method = sent.method().clone();
@@ -188,7 +179,7 @@ async fn follow(
         let copy = Box::new(copy(&next));
         response = client.execute(next).await?;
         warn_if_followed_elsewhere(&response, &copy);
-        own = Sent::Own(copy);
+        own = Some(copy);
         hops += 1;
         match self::target(&response) {
             Some(next) => target = next,

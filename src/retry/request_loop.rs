@@ -85,15 +85,15 @@ enum Spare {
 /// Whether the request loop reads a success response's body before
 /// returning it, so that a body that breaks off is a failed attempt it can
 /// retry. It is read only when a retry could follow (a method the rule
-/// retries after a broken response, with retries left).
+/// retries after a broken response, with retries left), and left in the
+/// response's extensions (`types::__support::ReadBody`) for whoever decodes
+/// it: the generated decoders, and `RawRequest::bytes`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ReadBody {
     /// Left to the caller, who may stream it.
     Never,
     /// Read when it is JSON, `application/json` or `…+json` (it is
-    /// decoded whole anyway; a stream such as NDJSON is left alone), and
-    /// left in the response's extensions for the generated decoders
-    /// (`types::__support::ReadBody`) rather than put back as its body.
+    /// decoded whole anyway; a stream such as NDJSON is left alone).
     Json,
     /// Always read.
     Always,
@@ -120,28 +120,6 @@ impl ReadBody {
                 }),
         }
     }
-}
-
-/// `response` with `body`, read from it by `read_body`, as its body.
-fn replace_body(response: &mut reqwest::Response, body: bytes::Bytes) {
-    use reqwest::ResponseBuilderExt as _;
-    use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING};
-    let mut headers = std::mem::take(response.headers_mut());
-    // The body is decoded already, and now has a known length.
-    headers.remove(TRANSFER_ENCODING);
-    headers.remove(CONTENT_ENCODING);
-    headers.insert(CONTENT_LENGTH, body.len().into());
-    let mut rebuilt = http::Response::builder()
-        .url(response.url().clone())
-        .body(body)
-        .unwrap_or_else(|e| http::Response::new(e.to_string().into()));
-    *rebuilt.status_mut() = response.status();
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = headers;
-    rebuilt
-        .extensions_mut()
-        .extend(std::mem::take(response.extensions_mut()));
-    *response = reqwest::Response::from(rebuilt);
 }
 
 /// Sends `request`, retrying as `policy` and [`disposition`] allow; `read`
@@ -201,12 +179,11 @@ pub(crate) async fn send_with_retries(
         {
             // The generated decoders' reader (a small future, no copy).
             match crate::types::__support::read_body(response).await {
-                Ok(body) if read == ReadBody::Json => {
+                Ok(body) => {
                     response
                         .extensions_mut()
                         .insert(crate::types::__support::ReadBody(body));
                 }
-                Ok(body) => replace_body(response, body),
                 Err(error) => result = Err(error),
             }
         }
