@@ -31,7 +31,9 @@ pub(crate) fn module(redacting: bool, decoding: bool) -> syn::Item {
         .items
         .into_iter()
         .filter(|item| {
-            !is_test(item) && (redacting || !is_redaction(item)) && (decoding || !is_decoding(item))
+            !is_test(item)
+                && (redacting || !is_one_of(item, &REDACTION))
+                && (decoding || !is_one_of(item, &DECODING))
         })
         .map(|mut item| {
             if let syn::Item::Macro(m) = &mut item {
@@ -88,29 +90,17 @@ fn as_quoted(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     out.into_iter().collect()
 }
 
-/// The trait or struct of [`REDACTION`], or an impl of either.
-fn is_redaction(item: &syn::Item) -> bool {
-    let named = |ident: &syn::Ident| REDACTION.iter().any(|name| ident == name);
+/// A function, trait or struct named in `names`, or an impl of or for one.
+fn is_one_of(item: &syn::Item, names: &[&str]) -> bool {
+    let named = |ident: &syn::Ident| names.iter().any(|name| ident == name);
     let last = |path: &syn::Path| path.segments.last().is_some_and(|s| named(&s.ident));
     match item {
+        syn::Item::Fn(f) => named(&f.sig.ident),
         syn::Item::Trait(t) => named(&t.ident),
         syn::Item::Struct(s) => named(&s.ident),
         syn::Item::Impl(i) => {
             i.trait_.as_ref().is_some_and(|trait_| last(&trait_.0))
                 || matches!(i.self_ty.as_ref(), syn::Type::Path(p) if last(&p.path))
-        }
-        _ => false,
-    }
-}
-
-/// An item of [`DECODING`], or an impl for one.
-fn is_decoding(item: &syn::Item) -> bool {
-    let named = |ident: &syn::Ident| DECODING.iter().any(|name| ident == name);
-    match item {
-        syn::Item::Fn(f) => named(&f.sig.ident),
-        syn::Item::Struct(s) => named(&s.ident),
-        syn::Item::Impl(i) => {
-            matches!(i.self_ty.as_ref(), syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| named(&s.ident)))
         }
         _ => false,
     }
