@@ -29,9 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{
-    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
-};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
 use crate::config::{Config, ConfigError, CredentialKind, DEFAULT_CONNECT_TIMEOUT, Settings};
@@ -42,7 +40,8 @@ const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 const X_ORGANIZATION_ID: HeaderName = HeaderName::from_static("x-organization-id");
 
 /// Request bodies of at least this many bytes are sent gzip-compressed
-/// (`Content-Encoding: gzip`, level 1), as the Python client does.
+/// (`Content-Encoding: gzip`, level 1), as the Python client does, when the
+/// `gzip` feature (a default one) is on.
 pub const GZIP_THRESHOLD: usize = 512 * 1024;
 
 /// Per-client state carried by the generated [`Client`]: the resolved
@@ -326,6 +325,7 @@ impl Client {
         if request.timeout().is_none() {
             *request.timeout_mut() = Some(state.config.request_timeout());
         }
+        #[cfg(feature = "gzip")]
         compress_large_body(&mut request);
         let span = tracing::info_span!(
             "ionworks.request",
@@ -398,7 +398,9 @@ fn finish(outcome: retry::Outcome, span: &tracing::Span) -> Finished {
 /// A buffered body of [`GZIP_THRESHOLD`] bytes or more, not already
 /// encoded, is replaced by its gzip form (level 1: fast, and most of the
 /// gain on JSON).
+#[cfg(feature = "gzip")]
 fn compress_large_body(request: &mut reqwest::Request) {
+    use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH};
     use std::io::Write as _;
     if request.headers().contains_key(CONTENT_ENCODING) {
         return;
@@ -496,8 +498,10 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "gzip")]
     #[test]
     fn large_bodies_are_gzipped_small_ones_are_not() {
+        use reqwest::header::CONTENT_ENCODING;
         use std::io::Read as _;
         let http = crate::http_client_builder().unwrap().build().unwrap();
         let small = http.post("http://127.0.0.1/x").body(vec![b'a'; 1000]);

@@ -92,7 +92,8 @@
 //! (`Content-Encoding: gzip`, level 1, as the Python client does), retries (see [`RetryPolicy`]) and
 //! traces: one `ionworks.request` span per call, with `operation`,
 //! `method`, `path`, `status`, `duration_ms` and `retries`, never bodies or
-//! secrets. Responses compressed with gzip are decoded.
+//! secrets. Responses compressed with gzip are decoded. (Both gzip parts
+//! come with the `gzip` feature, a default one.)
 //!
 //! # Errors
 //!
@@ -245,6 +246,7 @@
 //! | `rustls` | yes | TLS through rustls with *ring* and the platform's certificate verifier (no OpenSSL, no cmake) |
 //! | `rustls-aws-lc` | no | reqwest's own rustls set-up, with the aws-lc-rs provider (wins over `rustls`) |
 //! | `native-tls` | no | the platform's TLS library, OpenSSL on Linux (wins over both) |
+//! | `gzip` | yes | compressed responses decoded; request bodies of [`GZIP_THRESHOLD`] or more sent compressed |
 //! | `all-apis` | yes | every part of the API: each `api-<tag>` feature |
 //! | `api-jobs`, `api-optimizations`, … | yes (via `all-apis`) | one per tag of the spec: its operations and the types only they use |
 //! | `parquet` | no | `ionworks::time_series`: time-series checks and Parquet writing (Apache `arrow` and `parquet`) |

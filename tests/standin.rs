@@ -495,6 +495,7 @@ async fn request_log_redacts_secrets() {
     assert!(stand_in.requests().is_empty());
 }
 
+#[cfg(feature = "gzip")]
 #[tokio::test]
 async fn gzip_request_bodies_are_accepted() {
     let stand_in = StandIn::start().await.unwrap();
