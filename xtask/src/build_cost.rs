@@ -33,7 +33,7 @@ use lexopt::prelude::*;
 use crate::cli::{Error, Parser, Usage};
 
 pub const USAGE: &str = "\
-usage: cargo xtask build-cost [--only LIST] [--units]
+usage: cargo xtask build-cost [--only LIST] [--rounds N] [--units]
 
 Build cold, one after the other, each into a fresh target directory:
   consumer    a minimal crate using ionworks (default features) and tokio
@@ -45,11 +45,15 @@ Build cold, one after the other, each into a fresh target directory:
 and print, for each, the wall time and cargo's unit time by group: runtime
 crates, build-only crates (build-dependencies, proc macros and what only
 they pull), C builds (runs of build scripts that use cc or cmake) and ours
-(path crates). Takes minutes; measure on an otherwise idle machine.
+(path crates). Takes minutes; measure on an otherwise idle machine. With
+--rounds N, the builds run N times, interleaved (all of them, then all of
+them again), and each figure is that of the build's median round; a ratio
+is that of the two medians, and every round's ratio is listed beside it.
 
 options:
   --only LIST  a comma-separated subset of consumer,one-tag,quickstart,
                xtask,reqwest
+  --rounds N   build each N times, interleaved (1 to 9; default 1)
   --units      list every unit with its group and time
   --root DIR   the workspace to measure (default: this one)
   -h, --help   print this help
@@ -57,13 +61,24 @@ options:
 
 pub fn run(mut parser: Parser) -> Result<(), Error> {
     let usage = Usage(USAGE);
-    let (mut only, mut root, mut units) = (None, None, false);
+    let (mut only, mut root, mut units, mut rounds) = (None, None, false, 1);
     while let Some(arg) = usage.next(&mut parser)? {
         match arg {
             Short('h') | Long("help") => return usage.help(&mut parser),
             Long("only") => only = Some(usage.value(&mut parser, "only")?),
             Long("root") => root = Some(usage.value(&mut parser, "root")?),
             Long("units") => units = true,
+            Long("rounds") => {
+                let value = usage.value(&mut parser, "rounds")?;
+                rounds = match value.parse::<usize>() {
+                    Ok(n @ 1..=9) => n,
+                    _ => {
+                        return Err(
+                            usage.error(format!("--rounds: `{value}` is not a number from 1 to 9"))
+                        );
+                    }
+                };
+            }
             other => return Err(usage.unexpected(other)),
         }
     }
@@ -77,6 +92,7 @@ pub fn run(mut parser: Parser) -> Result<(), Error> {
     Ok(measure_builds(
         &crate::cli::root(root),
         only.as_deref(),
+        rounds,
         units,
     )?)
 }
@@ -148,7 +164,12 @@ struct Project {
     tree: Vec<String>,
 }
 
-fn measure_builds(root: &Path, only: Option<&str>, list_units: bool) -> Result<(), String> {
+fn measure_builds(
+    root: &Path,
+    only: Option<&str>,
+    rounds: usize,
+    list_units: bool,
+) -> Result<(), String> {
     let selected: Vec<&str> = match only {
         Some(list) => {
             let names: Vec<&str> = list.split(',').map(str::trim).collect();
@@ -168,9 +189,25 @@ fn measure_builds(root: &Path, only: Option<&str>, list_units: bool) -> Result<(
     let scratch = std::env::temp_dir().join(format!("ionworks-build-cost-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    let result = measure_all(&root, &scratch, &selected, list_units);
+    let result = measure_all(&root, &scratch, &selected, rounds, list_units);
     let _ = std::fs::remove_dir_all(&scratch);
-    let costs = result?;
+    let all_rounds = result?;
+    // Each build's median round (by wall time).
+    let costs: Vec<(&str, &Cost)> = all_rounds
+        .iter()
+        .map(|(name, rounds)| {
+            let mut by_wall: Vec<&Cost> = rounds.iter().collect();
+            by_wall.sort_by(|a, b| a.wall.total_cmp(&b.wall));
+            (*name, by_wall[by_wall.len() / 2])
+        })
+        .collect();
+    let walls = |n: &str| -> Vec<f64> {
+        all_rounds
+            .iter()
+            .find(|(name, _)| *name == n)
+            .map(|(_, rounds)| rounds.iter().map(|c| c.wall).collect())
+            .unwrap_or_default()
+    };
 
     println!();
     println!(
@@ -183,20 +220,36 @@ fn measure_builds(root: &Path, only: Option<&str>, list_units: bool) -> Result<(
             name, c.wall, c.crates, c.units, c.total, c.runtime, c.build_only, c.c, c.ours
         );
     }
+    if rounds > 1 {
+        for (name, _) in &costs {
+            let each: Vec<String> = walls(name).iter().map(|w| format!("{w:.1}")).collect();
+            println!("{name} wall s by round: {}", each.join(", "));
+        }
+    }
     let wall = |n: &str| {
         costs
             .iter()
             .find(|(name, _)| *name == n)
             .map(|(_, c)| c.wall)
     };
-    if let (Some(a), Some(d)) = (wall("consumer"), wall("reqwest")) {
-        println!("consumer / reqwest: {:.2} (target ≤ 1.50)", a / d);
-    }
-    if let (Some(a), Some(d)) = (wall("one-tag"), wall("reqwest")) {
-        println!("one-tag / reqwest: {:.2} (target ≤ 1.05)", a / d);
-    }
-    if let (Some(b), Some(a)) = (wall("quickstart"), wall("consumer")) {
-        println!("quickstart / consumer: {:.2} (target ≤ 1.50)", b / a);
+    for (a, b, target) in [
+        ("consumer", "reqwest", "1.50"),
+        ("one-tag", "reqwest", "1.05"),
+        ("quickstart", "consumer", "1.50"),
+    ] {
+        if let (Some(x), Some(y)) = (wall(a), wall(b)) {
+            let by_round: Vec<String> = walls(a)
+                .iter()
+                .zip(walls(b))
+                .map(|(x, y)| format!("{:.2}", x / y))
+                .collect();
+            let by_round = if rounds > 1 {
+                format!("; by round {}", by_round.join(", "))
+            } else {
+                String::new()
+            };
+            println!("{a} / {b}: {:.2} (target ≤ {target}){by_round}", x / y);
+        }
     }
     println!();
     for (name, c) in &costs {
@@ -210,74 +263,87 @@ fn measure_builds(root: &Path, only: Option<&str>, list_units: bool) -> Result<(
     Ok(())
 }
 
+/// Every selected build's cost in each round, in the order of `BUILDS`.
 fn measure_all(
     root: &Path,
     scratch: &Path,
     selected: &[&str],
+    rounds: usize,
     list_units: bool,
-) -> Result<Vec<(&'static str, Cost)>, String> {
-    let mut costs = Vec::new();
-    for name in BUILDS {
-        if !selected.contains(&name) {
-            continue;
+) -> Result<Vec<(&'static str, Vec<Cost>)>, String> {
+    let mut costs: Vec<(&'static str, Vec<Cost>)> = BUILDS
+        .iter()
+        .filter(|name| selected.contains(name))
+        .map(|name| (*name, Vec::new()))
+        .collect();
+    for round in 1..=rounds {
+        for (name, each) in &mut costs {
+            if rounds > 1 {
+                eprintln!("== round {round} of {rounds}");
+            }
+            each.push(measure_one(root, scratch, name, list_units)?);
         }
-        let project = match name {
-            "consumer" => scratch_crate(
-                root,
-                scratch,
-                name,
-                &format!(
-                    "ionworks = {{ path = {:?} }}\n\
-                     tokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\
-                     {AS_FROM_A_REGISTRY}",
-                    root.display().to_string()
-                ),
-                CONSUMER_MAIN,
-            )?,
-            "one-tag" => scratch_crate(
-                root,
-                scratch,
-                name,
-                &format!(
-                    "ionworks = {{ path = {:?}, default-features = false, \
-                     features = [\"rustls\", \"api-jobs\"] }}\n\
-                     tokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\
-                     {AS_FROM_A_REGISTRY}",
-                    root.display().to_string()
-                ),
-                CONSUMER_MAIN,
-            )?,
-            "reqwest" => scratch_crate(
-                root,
-                scratch,
-                name,
-                "reqwest = { version = \"0.13\", features = [\"json\"] }\n\
-                 serde = { version = \"1\", features = [\"derive\"] }\n\
-                 tokio = { version = \"1\", features = [\"macros\", \"rt\"] }\n",
-                REQWEST_MAIN,
-            )?,
-            "quickstart" => Project {
-                dir: root.to_path_buf(),
-                args: strings(&["--example", "quickstart"]),
-                tree: strings(&["-p", "ionworks", "-e", "normal,dev,no-proc-macro"]),
-            },
-            _ => Project {
-                dir: root.to_path_buf(),
-                args: strings(&["-p", "xtask"]),
-                tree: strings(&["-p", "xtask", "-e", "normal,no-proc-macro"]),
-            },
-        };
-        eprintln!("== {name}: cargo build {}", project.args.join(" "));
-        let target = scratch.join(format!("target-{name}"));
-        let cost = measure(&project, &target, list_units)?;
-        let _ = std::fs::remove_dir_all(&target);
-        eprintln!(
-            "== {name}: {:.1} s wall, {} crates compiled",
-            cost.wall, cost.crates
-        );
-        costs.push((name, cost));
     }
     Ok(costs)
+}
+
+/// One cold build of `name`.
+fn measure_one(root: &Path, scratch: &Path, name: &str, list_units: bool) -> Result<Cost, String> {
+    let project = match name {
+        "consumer" => scratch_crate(
+            root,
+            scratch,
+            name,
+            &format!(
+                "ionworks = {{ path = {:?} }}\n\
+                 tokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\
+                 {AS_FROM_A_REGISTRY}",
+                root.display().to_string()
+            ),
+            CONSUMER_MAIN,
+        )?,
+        "one-tag" => scratch_crate(
+            root,
+            scratch,
+            name,
+            &format!(
+                "ionworks = {{ path = {:?}, default-features = false, \
+                 features = [\"rustls\", \"api-jobs\"] }}\n\
+                 tokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\
+                 {AS_FROM_A_REGISTRY}",
+                root.display().to_string()
+            ),
+            CONSUMER_MAIN,
+        )?,
+        "reqwest" => scratch_crate(
+            root,
+            scratch,
+            name,
+            "reqwest = { version = \"0.13\", features = [\"json\"] }\n\
+             serde = { version = \"1\", features = [\"derive\"] }\n\
+             tokio = { version = \"1\", features = [\"macros\", \"rt\"] }\n",
+            REQWEST_MAIN,
+        )?,
+        "quickstart" => Project {
+            dir: root.to_path_buf(),
+            args: strings(&["--example", "quickstart"]),
+            tree: strings(&["-p", "ionworks", "-e", "normal,dev,no-proc-macro"]),
+        },
+        _ => Project {
+            dir: root.to_path_buf(),
+            args: strings(&["-p", "xtask"]),
+            tree: strings(&["-p", "xtask", "-e", "normal,no-proc-macro"]),
+        },
+    };
+    eprintln!("== {name}: cargo build {}", project.args.join(" "));
+    let target = scratch.join(format!("target-{name}"));
+    let cost = measure(&project, &target, list_units)?;
+    let _ = std::fs::remove_dir_all(&target);
+    eprintln!(
+        "== {name}: {:.1} s wall, {} crates compiled",
+        cost.wall, cost.crates
+    );
+    Ok(cost)
 }
 
 fn strings(args: &[&str]) -> Vec<String> {

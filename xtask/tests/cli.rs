@@ -190,6 +190,11 @@ fn a_missing_value_or_required_flag_exits_2() {
             "error: --only: unknown build `nope`",
         ),
         (
+            &["build-cost", "--rounds", "0"],
+            "error: --rounds: `0` is not a number from 1 to 9",
+        ),
+        (&["build-cost", "--rounds"], "error: --rounds needs a value"),
+        (
             &["generated-cost", "--tags", "many"],
             "error: --tags: `many` is not a number",
         ),
