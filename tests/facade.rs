@@ -900,6 +900,31 @@ async fn gzip_both_ways() {
     assert_eq!(sent["params"], serde_json::Value::Object(params));
 }
 
+/// Without the `gzip` feature, bodies travel as they are, both ways.
+#[cfg(not(feature = "gzip"))]
+#[tokio::test]
+async fn without_gzip_bodies_travel_as_they_are() {
+    let server = common::serve_replies(vec![Reply::new(202, job("j"))]).await;
+    let client = common::client(&server.url);
+    let params: serde_json::Map<String, serde_json::Value> = (0..60_000)
+        .map(|i| (format!("p{i}"), serde_json::json!(i)))
+        .collect();
+    let body = SubmitJobRequest::builder()
+        .job_type(JobType::Simulate)
+        .params(params.clone());
+    client.submit_job().body(body).send().await.unwrap();
+    let seen = server.seen.lock().unwrap()[0].clone();
+    assert_eq!(seen.header("content-encoding"), None);
+    assert_eq!(seen.header("accept-encoding"), None);
+    assert!(
+        seen.body.len() >= ionworks::GZIP_THRESHOLD,
+        "{}",
+        seen.body.len()
+    );
+    let sent: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
+    assert_eq!(sent["params"], serde_json::Value::Object(params));
+}
+
 /// What an error-chain printer such as anyhow's `{:#}` shows.
 fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
