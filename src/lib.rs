@@ -252,9 +252,13 @@
 //! | `parquet` | no | `ionworks::time_series`: time-series checks and Parquet writing (Apache `arrow` and `parquet`) |
 //! | `testing` | no | `ionworks::testing`: the stand-in server (axum, compiled only with the feature) |
 //! | `mocks` | no | `ionworks::mock`: typed `httpmock` mocks |
+//! | `large-uploads` | no | bodies of 16 MiB or more sent to storage in S3 multipart parts (with `rusty-s3`) when the server offers it |
+//! | `response-builders` | no (on with `testing`, `mocks`) | `types::builder` for the types only answers use |
 //!
 //! A crate that uses one part of the API can compile only that part:
 //! `ionworks = { version = "0.1", default-features = false, features = ["rustls", "api-jobs"] }`.
+//! (Add `gzip` to that list to keep compression, which then costs about a
+//! second more of a cold build.)
 //! Types shared between parts are always there.
 //!
 //! With `rustls`, the crypto provider is set on each client this crate
