@@ -872,13 +872,7 @@ async fn gzip_both_ways() {
     let job = client.get_job().job_id("gz").send().await.unwrap();
     assert_eq!(job.job_id, "gz");
     // A request body of 512 KiB or more is sent gzip-compressed.
-    let params: serde_json::Map<String, serde_json::Value> = (0..60_000)
-        .map(|i| (format!("p{i}"), serde_json::json!(i)))
-        .collect();
-    let body = SubmitJobRequest::builder()
-        .job_type(JobType::Simulate)
-        .params(params.clone());
-    client.submit_job().body(body).send().await.unwrap();
+    let params = submit_large_job(&client).await;
     let seen = server.seen.lock().unwrap()[1].clone();
     assert_eq!(seen.header("content-encoding"), Some("gzip"));
     let mut decoded = Vec::new();
@@ -906,13 +900,7 @@ async fn gzip_both_ways() {
 async fn without_gzip_bodies_travel_as_they_are() {
     let server = common::serve_replies(vec![Reply::new(202, job("j"))]).await;
     let client = common::client(&server.url);
-    let params: serde_json::Map<String, serde_json::Value> = (0..60_000)
-        .map(|i| (format!("p{i}"), serde_json::json!(i)))
-        .collect();
-    let body = SubmitJobRequest::builder()
-        .job_type(JobType::Simulate)
-        .params(params.clone());
-    client.submit_job().body(body).send().await.unwrap();
+    let params = submit_large_job(&client).await;
     let seen = server.seen.lock().unwrap()[0].clone();
     assert_eq!(seen.header("content-encoding"), None);
     assert_eq!(seen.header("accept-encoding"), None);
@@ -923,6 +911,19 @@ async fn without_gzip_bodies_travel_as_they_are() {
     );
     let sent: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
     assert_eq!(sent["params"], serde_json::Value::Object(params));
+}
+
+/// Submits a job whose body is over [`ionworks::GZIP_THRESHOLD`]; its
+/// parameters, to compare with what the server saw.
+async fn submit_large_job(client: &Client) -> serde_json::Map<String, serde_json::Value> {
+    let params: serde_json::Map<String, serde_json::Value> = (0..60_000)
+        .map(|i| (format!("p{i}"), serde_json::json!(i)))
+        .collect();
+    let body = SubmitJobRequest::builder()
+        .job_type(JobType::Simulate)
+        .params(params.clone());
+    client.submit_job().body(body).send().await.unwrap();
+    params
 }
 
 /// What an error-chain printer such as anyhow's `{:#}` shows.
