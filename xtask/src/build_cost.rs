@@ -277,10 +277,10 @@ fn measure_all(
         .map(|name| (*name, Vec::new()))
         .collect();
     for round in 1..=rounds {
+        if rounds > 1 {
+            eprintln!("== round {round} of {rounds}");
+        }
         for (name, each) in &mut costs {
-            if rounds > 1 {
-                eprintln!("== round {round} of {rounds}");
-            }
             each.push(measure_one(root, scratch, name, list_units)?);
         }
     }
