@@ -31,41 +31,49 @@ use syn::{Attribute, Expr, Fields, ImplItem, Item, Lit, Pat, Visibility};
 /// Drops progenitor's and typify's leftovers: functions of `types::defaults`
 /// that nothing calls (typify emits its generic `default_i64` and friends
 /// whether or not a field uses them), then the module if it is empty.
+///
+/// Only those few names are looked for (a use is an identifier, a token of a
+/// macro's input, or a word of a string in an attribute other than a doc
+/// comment, as in `#[serde(default = "defaults::default_u64")]`): collecting
+/// every identifier of a large client as a `String` took most of the time.
 pub(crate) fn drop_leftovers(file: &mut syn::File) {
     use syn::visit::Visit;
-    struct Idents(std::collections::BTreeSet<String>);
-    impl<'ast> Visit<'ast> for Idents {
-        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
-            self.0.insert(ident.to_string());
+    /// The names not seen used yet.
+    struct Unused(Vec<String>);
+    impl Unused {
+        fn saw(&mut self, word: &str) {
+            self.0.retain(|name| name != word);
         }
-        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            collect_tokens(mac.tokens.clone(), &mut self.0);
-            syn::visit::visit_macro(self, mac);
+        fn saw_ident(&mut self, ident: &proc_macro2::Ident) {
+            self.0.retain(|name| ident != name);
         }
-        fn visit_attribute(&mut self, attr: &'ast Attribute) {
-            // `#[serde(default = "defaults::name")]` names it in a string.
-            for token in attr.meta.to_token_stream() {
-                collect_tokens(std::iter::once(token).collect(), &mut self.0);
+        fn saw_tokens(&mut self, tokens: proc_macro2::TokenStream) {
+            for token in tokens {
+                match token {
+                    proc_macro2::TokenTree::Ident(i) => self.saw_ident(&i),
+                    proc_macro2::TokenTree::Group(g) => self.saw_tokens(g.stream()),
+                    proc_macro2::TokenTree::Literal(l) => {
+                        let text = l.to_string();
+                        for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                            self.saw(word);
+                        }
+                    }
+                    proc_macro2::TokenTree::Punct(_) => {}
+                }
             }
         }
     }
-    fn collect_tokens(
-        tokens: proc_macro2::TokenStream,
-        out: &mut std::collections::BTreeSet<String>,
-    ) {
-        for token in tokens {
-            match token {
-                proc_macro2::TokenTree::Ident(i) => {
-                    out.insert(i.to_string());
-                }
-                proc_macro2::TokenTree::Group(g) => collect_tokens(g.stream(), out),
-                proc_macro2::TokenTree::Literal(l) => {
-                    let text = l.to_string();
-                    for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                        out.insert(word.to_string());
-                    }
-                }
-                proc_macro2::TokenTree::Punct(_) => {}
+    impl<'ast> Visit<'ast> for Unused {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.saw_ident(ident);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.saw_tokens(mac.tokens.clone());
+            syn::visit::visit_macro(self, mac);
+        }
+        fn visit_attribute(&mut self, attr: &'ast Attribute) {
+            if !attr.path().is_ident("doc") {
+                self.saw_tokens(attr.meta.to_token_stream());
             }
         }
     }
@@ -75,10 +83,29 @@ pub(crate) fn drop_leftovers(file: &mut syn::File) {
     }) else {
         return;
     };
-    let mut used = Idents(Default::default());
-    for item in types.iter() {
-        if !matches!(item, Item::Mod(m) if m.ident == "defaults") {
-            used.visit_item(item);
+    let defaults = |item: &Item| matches!(item, Item::Mod(m) if m.ident == "defaults");
+    let mut unused = Unused(
+        types
+            .iter()
+            .filter(|item| defaults(item))
+            .filter_map(|item| match item {
+                Item::Mod(m) => m.content.as_ref(),
+                _ => None,
+            })
+            .flat_map(|(_, content)| content)
+            .filter_map(|f| match f {
+                Item::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect(),
+    );
+    if unused.0.is_empty() {
+        return;
+    }
+    for item in types.iter().filter(|item| !defaults(item)) {
+        unused.visit_item(item);
+        if unused.0.is_empty() {
+            return;
         }
     }
     for item in types.iter_mut() {
@@ -86,9 +113,8 @@ pub(crate) fn drop_leftovers(file: &mut syn::File) {
             && m.ident == "defaults"
             && let Some((_, content)) = m.content.as_mut()
         {
-            content.retain(
-                |f| !matches!(f, Item::Fn(f) if !used.0.contains(&f.sig.ident.to_string())),
-            );
+            content
+                .retain(|f| !matches!(f, Item::Fn(f) if unused.0.iter().any(|n| f.sig.ident == n)));
         }
     }
     types.retain(|item| {
@@ -463,5 +489,83 @@ fn last_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_leftovers;
+    use quote::ToTokens;
+
+    fn defaults_left(code: &str) -> Option<Vec<String>> {
+        let mut file: syn::File = syn::parse_str(code).unwrap();
+        drop_leftovers(&mut file);
+        let syn::Item::Mod(types) = &file.items[0] else {
+            panic!("no types module");
+        };
+        types
+            .content
+            .as_ref()
+            .unwrap()
+            .1
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(m) if m.ident == "defaults" => Some(
+                    m.content
+                        .as_ref()
+                        .unwrap()
+                        .1
+                        .iter()
+                        .map(|f| match f {
+                            syn::Item::Fn(f) => f.sig.ident.to_string(),
+                            other => other.to_token_stream().to_string(),
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            })
+    }
+
+    #[test]
+    fn only_the_defaults_something_uses_are_kept() {
+        let left = defaults_left(
+            r#"
+            pub mod types {
+                pub struct Paint {
+                    #[serde(default = "defaults::paint_color")]
+                    pub color: String,
+                    /// Defaults to `default_bool` (a doc comment is no use).
+                    pub shiny: bool,
+                }
+                impl Paint {
+                    fn size() -> u64 { defaults::default_u64::<u64, 3>() }
+                }
+                macro_rules! from_macro { () => { defaults::in_a_macro() } }
+                pub mod defaults {
+                    pub(super) fn paint_color() -> String { "red".into() }
+                    pub(super) fn default_u64<T, const V: u64>() -> T { todo!() }
+                    pub(super) fn in_a_macro() -> u8 { 0 }
+                    pub(super) fn default_bool<const V: bool>() -> bool { V }
+                    pub(super) fn default_i64<T, const V: i64>() -> T { todo!() }
+                }
+            }
+            "#,
+        );
+        assert_eq!(left.unwrap(), ["paint_color", "default_u64", "in_a_macro"]);
+    }
+
+    #[test]
+    fn a_defaults_module_nothing_uses_goes() {
+        let left = defaults_left(
+            r#"
+            pub mod types {
+                pub struct Plain { pub name: String }
+                pub mod defaults {
+                    pub(super) fn default_bool<const V: bool>() -> bool { V }
+                }
+            }
+            "#,
+        );
+        assert_eq!(left, None);
     }
 }
